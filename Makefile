@@ -1,0 +1,28 @@
+# The two commands of the README:
+#   make run    set up .venv, migrate the embedded SQLite database, serve http://127.0.0.1:5000
+#   make test   set up .venv, run the tests
+# and one target per benchmark: make bench-<name> runs bench/<name>.
+
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint
+
+$(STAMP): pyproject.toml
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/minyi db upgrade
+	$(VENV)/bin/minyi run
+
+test: $(STAMP)
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench-%: $(STAMP)
+	$(VENV)/bin/python bench/$*

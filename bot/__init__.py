@@ -1,0 +1,75 @@
+"""The minyi web app. ``create_app()`` is the WSGI entry: ``gunicorn 'bot:create_app()'``."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any, Mapping
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("minyi")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` holds settings keys (``"database_url"``, ``"wechat.token"``…)
+    that override file and environment; tests use it. Nothing here migrates, sleeps or connects."""
+    from bot import webhook
+    from bot.clock import SystemClock
+    from bot.config import load_settings
+    from bot.db import make_engine
+    from bot.delivery import Deliveries
+    from bot.kv import make_redis
+    from bot.services import EXTENSION, Services
+    from bot.signing import SafeMode
+
+    settings = load_settings(config)
+    app = Flask("minyi", instance_relative_config=False)
+    app.config["MAX_CONTENT_LENGTH"] = settings.webhook_max_body_bytes
+    app.config["SECRET_KEY"] = settings.secret_key or secrets.token_hex(32)
+    if not settings.secret_key:
+        log.warning("secret_key is not set: a random key is used and sessions end on restart")
+
+    engine = make_engine(settings.database_url)
+    redis_client, redis_shared = make_redis(settings.redis_url)
+    if not redis_shared:
+        log.warning("redis_url is not set: using an in-process Redis stand-in (one process only)")
+    safe_mode = (
+        SafeMode(settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid)
+        if settings.wechat_aes_key
+        else None
+    )
+    if not settings.wechat_configured:
+        log.warning("No WeChat account configured (wechat.appid / wechat.secret): nothing will be sent to WeChat")
+    if not settings.wechat_token:
+        log.warning("wechat.token is not set: /wechat refuses deliveries (503) until it is")
+
+    clock = SystemClock()
+    app.extensions[EXTENSION] = Services(
+        settings=settings,
+        clock=clock,
+        engine=engine,
+        redis=redis_client,
+        redis_shared=redis_shared,
+        safe_mode=safe_mode,
+        deliveries=Deliveries(settings, engine, redis_client, clock),
+    )
+    app.register_blueprint(webhook.bp)
+    app.register_error_handler(HTTPException, _plain_http_error)
+    app.register_error_handler(Exception, _plain_server_error)
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    return app
+
+
+def _plain_http_error(error: HTTPException) -> Response:
+    return Response(f"{error.code} {error.name}", status=error.code, mimetype="text/plain")
+
+
+def _plain_server_error(error: Exception) -> Response:
+    log.exception("unhandled error", exc_info=error)
+    return Response("500 Internal Server Error", status=500, mimetype="text/plain")

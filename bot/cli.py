@@ -1,0 +1,87 @@
+"""``minyi``: the one command for every operation."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from bot.config import ConfigError, load_settings
+
+
+def _settings():
+    try:
+        return load_settings()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+def main(verbose: bool) -> None:
+    """民意直通车 (minyi): WeChat intake for People's Congress contact points."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from alembic import command
+
+    from migrations import alembic_config
+
+    settings = _settings()
+    command.upgrade(alembic_config(settings.database_url), revision)
+    click.echo(f"database is at {revision}: {_safe_url(settings.database_url)}")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """(Developers) write a new migration from the models' differences."""
+    from alembic import command
+
+    from migrations import alembic_config
+
+    command.revision(alembic_config(_settings().database_url), message=message, autogenerate=True)
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def run(host: str, port: int) -> None:
+    """Serve the app on one machine (production: gunicorn 'bot:create_app()')."""
+    from werkzeug.serving import run_simple
+
+    from bot import create_app
+
+    try:
+        app = create_app()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    settings = _settings()
+    click.echo(f"minyi serving on http://{host}:{port}  (webhook: http://{host}:{port}/wechat)")
+    click.echo(f"database: {_safe_url(settings.database_url)}")
+    if not settings.wechat_configured:
+        click.echo("No WeChat account is configured: minyi runs, receives, but sends nothing to WeChat.")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""Settings: built-in defaults < config.toml (or $MINYI_CONFIG) < MINYI_* environment variables.
+
+Every key is a dotted name (``wechat.appid``); its environment variable is ``MINYI_`` plus the
+name upper-cased with dots as underscores (``MINYI_WECHAT_APPID``). A bad value stops start-up
+with a ``ConfigError`` that names the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+DEFAULTS: dict[str, Any] = {
+    "database_url": "sqlite:///instance/minyi.sqlite3",
+    "redis_url": "",
+    "secret_key": "",
+    "wechat.appid": "",
+    "wechat.secret": "",
+    "wechat.token": "",
+    "wechat.aes_key": "",
+    "wechat.api_base_url": "https://api.weixin.qq.com/cgi-bin/",
+    "webhook.max_body_bytes": 65536,
+    "webhook.replay_window_seconds": 300,
+    "webhook.dedup_ttl_seconds": 900,
+    "intake.join_window_minutes": 10,
+    "intake.nearest_contact_points": 3,
+    "media.dir": "instance/media",
+}
+
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or wrong; the message names the key."""
+
+    def __init__(self, key: str, problem: str):
+        self.key = key
+        super().__init__(f"config key {key!r} ({env_name(key)}): {problem}")
+
+
+def env_name(key: str) -> str:
+    return "MINYI_" + key.upper().replace(".", "_")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str
+    secret_key: str
+    wechat_appid: str
+    wechat_secret: str
+    wechat_token: str
+    wechat_aes_key: str
+    wechat_api_base_url: str
+    webhook_max_body_bytes: int
+    webhook_replay_window_seconds: int
+    webhook_dedup_ttl_seconds: int
+    intake_join_window_minutes: int
+    intake_nearest_contact_points: int
+    media_dir: str
+
+    @property
+    def wechat_configured(self) -> bool:
+        return bool(self.wechat_appid and self.wechat_secret)
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for name, value in table.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, key + "."))
+        else:
+            flat[key] = value
+    return flat
+
+
+def _coerce(key: str, value: Any) -> Any:
+    default = DEFAULTS[key]
+    if isinstance(default, int):
+        if isinstance(value, bool):
+            raise ConfigError(key, f"expected a whole number, got {value!r}")
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(key, f"expected a whole number, got {value!r}") from None
+        if number <= 0:
+            raise ConfigError(key, f"must be positive, got {number}")
+        return number
+    if not isinstance(value, str):
+        raise ConfigError(key, f"expected a string, got {value!r}")
+    return value.strip()
+
+
+def _validate(values: dict[str, Any]) -> None:
+    url = values["database_url"]
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme not in DATABASE_SCHEMES:
+        raise ConfigError(
+            "database_url",
+            f"unknown database scheme {scheme or url!r}; use sqlite:/// or postgresql+psycopg://",
+        )
+    redis_url = values["redis_url"]
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("redis_url", f"expected redis://host:port/db, got {redis_url!r}")
+    aes_key = values["wechat.aes_key"]
+    if aes_key and len(aes_key) != 43:
+        raise ConfigError("wechat.aes_key", f"EncodingAESKey must be 43 characters, got {len(aes_key)}")
+    if aes_key and not values["wechat.token"]:
+        raise ConfigError("wechat.token", "safe mode (wechat.aes_key) also needs the callback token")
+    if bool(values["wechat.appid"]) != bool(values["wechat.secret"]):
+        missing = "wechat.secret" if values["wechat.appid"] else "wechat.appid"
+        raise ConfigError(missing, "wechat.appid and wechat.secret go together")
+    if not values["wechat.api_base_url"].endswith("/"):
+        raise ConfigError("wechat.api_base_url", "must end with '/'")
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read the layers in order; ``overrides`` (tests, tools) sit above the environment."""
+    environ = os.environ if environ is None else environ
+    values = dict(DEFAULTS)
+
+    path = environ.get("MINYI_CONFIG") or "config.toml"
+    if Path(path).is_file():
+        try:
+            with open(path, "rb") as handle:
+                from_file = _flatten(tomllib.load(handle))
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError("MINYI_CONFIG", f"{path} is not valid TOML: {error}") from None
+        for key, value in from_file.items():
+            if key not in DEFAULTS:
+                raise ConfigError(key, f"unknown key in {path}")
+            values[key] = _coerce(key, value)
+    elif "MINYI_CONFIG" in environ:
+        raise ConfigError("MINYI_CONFIG", f"file {path} does not exist")
+
+    for key in DEFAULTS:
+        if env_name(key) in environ:
+            values[key] = _coerce(key, environ[env_name(key)])
+    for key, value in (overrides or {}).items():
+        if key not in DEFAULTS:
+            raise ConfigError(key, "unknown key")
+        values[key] = _coerce(key, value)
+
+    _validate(values)
+    return Settings(**{key.replace(".", "_"): value for key, value in values.items()})

@@ -1,0 +1,161 @@
+"""Handle each WeChat delivery exactly once and answer every retry of it the same way.
+
+Fast path: Redis ``SET NX`` on the delivery's key (pipelined with reading the resident's
+conversation state: one round trip). Guard: the unique ``inbound_messages.dedup_key``, inserted
+in the same transaction as everything the handlers wrote, together with the reply. If Redis is
+down, forgot the key, or the first delivery died half-way, the database still lets exactly one
+transaction commit; a retry then reads the stored reply.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from functools import cache
+
+import redis
+from sqlalchemy import Connection, Engine, select
+
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.messages import Incoming
+from cases.sql import insert_for
+from handlers import HANDLERS
+from handlers.context import ConversationState, Context
+from handlers.conversation import STATE_TTL_SECONDS
+from handlers.registry import dispatch
+from models import InboundMessage
+
+log = logging.getLogger(__name__)
+
+inbound = InboundMessage.__table__
+
+# How long a retry waits for a first delivery still in progress before handling it itself.
+IN_FLIGHT_WAIT_SECONDS = 2.0
+IN_FLIGHT_POLL_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class _Missing:
+    pass
+
+
+MISSING = _Missing()
+
+
+class _AlreadyHandled(Exception):
+    pass
+
+
+@cache
+def _record_statement(dialect_name: str):
+    stmt = insert_for(dialect_name, inbound)
+    return stmt.on_conflict_do_nothing(index_elements=[inbound.c.dedup_key]).returning(inbound.c.id)
+
+
+def seen_key(dedup_key: str) -> str:
+    return f"minyi:seen:{dedup_key}"
+
+
+def state_key(openid: str) -> str:
+    return f"minyi:conv:{openid}"
+
+
+class Deliveries:
+    def __init__(self, settings: Settings, engine: Engine, redis_client: redis.Redis, clock: SystemClock):
+        self.settings = settings
+        self.engine = engine
+        self.redis = redis_client
+        self.clock = clock
+
+    def handle(self, incoming: Incoming) -> str | None:
+        claimed, state = self._claim(incoming)
+        if not claimed:
+            stored = self._wait_for_reply(incoming.dedup_key)
+            if stored is not MISSING:
+                return stored
+            log.warning("delivery %s was claimed but never recorded; handling it now", incoming.dedup_key)
+        try:
+            return self._process(incoming, state)
+        except _AlreadyHandled:
+            stored = self.stored_reply(incoming.dedup_key)
+            return None if stored is MISSING else stored
+        except Exception:
+            self._release(incoming.dedup_key)  # let WeChat's retry try again
+            raise
+
+    # -- Redis fast path -------------------------------------------------------------------
+    def _claim(self, incoming: Incoming) -> tuple[bool, ConversationState | None]:
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.set(seen_key(incoming.dedup_key), b"1", nx=True, ex=self.settings.webhook_dedup_ttl_seconds)
+            pipe.get(state_key(incoming.openid))
+            claimed, raw_state = pipe.execute()
+        except redis.RedisError as error:
+            log.warning("Redis unavailable (%s); relying on the database guard", error)
+            return True, None
+        return bool(claimed), _decode_state(raw_state)
+
+    def _release(self, dedup_key: str) -> None:
+        try:
+            self.redis.delete(seen_key(dedup_key))
+        except redis.RedisError:
+            pass
+
+    def _save_state(self, openid: str, state: ConversationState | None) -> None:
+        try:
+            if state is None:
+                self.redis.delete(state_key(openid))
+            else:
+                payload = json.dumps({"name": state.name, "data": state.data}, ensure_ascii=False)
+                self.redis.set(state_key(openid), payload, ex=STATE_TTL_SECONDS)
+        except redis.RedisError as error:
+            log.warning("could not store conversation state for %s: %s", openid, error)
+
+    # -- the database guard ----------------------------------------------------------------
+    def stored_reply(self, dedup_key: str) -> str | None | _Missing:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(inbound.c.reply).where(inbound.c.dedup_key == dedup_key)).first()
+        return MISSING if row is None else row.reply
+
+    def _wait_for_reply(self, dedup_key: str) -> str | None | _Missing:
+        deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
+        while True:
+            stored = self.stored_reply(dedup_key)
+            if stored is not MISSING or time.monotonic() >= deadline:
+                return stored
+            time.sleep(IN_FLIGHT_POLL_SECONDS)
+
+    def _process(self, incoming: Incoming, state: ConversationState | None) -> str | None:
+        now = self.clock.now()
+        with self.engine.connect() as conn, conn.begin():
+            ctx = Context(incoming=incoming, conn=conn, now=now, settings=self.settings, state=state)
+            handler, reply = dispatch(HANDLERS, ctx)
+            self._record(conn, incoming, ctx, reply)
+        if ctx.state_changed:
+            self._save_state(incoming.openid, ctx.next_state)
+        log.debug("delivery %s handled by %s", incoming.dedup_key, handler)
+        return reply
+
+    def _record(self, conn: Connection, incoming: Incoming, ctx: Context, reply: str | None) -> None:
+        recorded = conn.execute(
+            _record_statement(conn.dialect.name),
+            {
+                "dedup_key": incoming.dedup_key, "openid": incoming.openid, "msg_type": incoming.kind[:32],
+                "received_at": ctx.now, "case_id": ctx.case_id, "reply": reply,
+            },
+        ).first()
+        if recorded is None:
+            raise _AlreadyHandled  # rolls back everything this attempt wrote
+
+
+def _decode_state(raw: bytes | None) -> ConversationState | None:
+    if not raw:
+        return None
+    try:
+        payload = json.loads(raw)
+        return ConversationState(str(payload["name"]), dict(payload.get("data") or {}))
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -1,0 +1,68 @@
+"""Parse one delivered XML message into wechatpy's message object plus what we key it by."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from wechatpy.messages import BaseMessage
+from wechatpy.parser import parse_message
+
+MAX_KEY_LENGTH = 160
+
+
+class MalformedMessage(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Incoming:
+    message: BaseMessage
+    openid: str  # FromUserName: the resident or representative
+    account: str  # ToUserName: our official account
+    msg_type: str  # "text", "image", … or "event"
+    event: str  # wechatpy's event name ("subscribe_scan", "scan", …) or "" for messages
+    create_time: int
+    dedup_key: str
+
+    @property
+    def kind(self) -> str:
+        return f"event:{self.event}" if self.event else self.msg_type
+
+
+def dedup_key(raw: dict) -> str:
+    """MsgId for messages; FromUserName + CreateTime + Event (+ EventKey) for events."""
+    if raw.get("MsgType", "").lower() != "event" and raw.get("MsgId"):
+        return f"msg:{raw['MsgId']}"
+    key = f"evt:{raw['FromUserName']}:{raw['CreateTime']}:{raw.get('Event', '')}:{raw.get('EventKey') or ''}"
+    if len(key) > MAX_KEY_LENGTH:
+        key = "evt:" + hashlib.sha256(key.encode()).hexdigest()
+    return key
+
+
+def parse_incoming(xml: str) -> Incoming:
+    try:
+        message = parse_message(xml)
+        raw = message._data  # wechatpy keeps the parsed dict; its typed fields read from it
+        if not isinstance(raw, dict):
+            raise TypeError("root element is empty")
+        fields = {name: raw.get(name) for name in ("FromUserName", "ToUserName", "MsgType", "CreateTime")}
+        if not all(isinstance(value, str) and value for value in fields.values()):
+            raise KeyError("FromUserName, ToUserName, MsgType and CreateTime are required")
+        create_time = int(fields["CreateTime"])
+        if raw.get("MsgId") is not None:
+            int(raw["MsgId"])
+        key = dedup_key(raw)
+    except MalformedMessage:
+        raise
+    except Exception as error:  # expat errors, forbidden entities, missing or non-numeric fields
+        raise MalformedMessage(f"{type(error).__name__}: {error}"[:200]) from None
+    return Incoming(
+        message=message,
+        openid=fields["FromUserName"],
+        account=fields["ToUserName"],
+        msg_type=fields["MsgType"].lower(),
+        event=str(raw.get("Event") or "").lower() if fields["MsgType"].lower() == "event" else "",
+        create_time=create_time,
+        dedup_key=key,
+    )

@@ -1,0 +1,36 @@
+"""What one app instance holds: settings, clock, database, Redis, safe-mode crypto, deliveries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from flask import Flask, current_app
+from sqlalchemy import Engine
+
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.delivery import Deliveries
+from bot.signing import SafeMode
+
+EXTENSION = "minyi"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: SystemClock
+    engine: Engine
+    redis: redis.Redis
+    redis_shared: bool
+    safe_mode: SafeMode | None
+    deliveries: Deliveries
+
+    def set_clock(self, clock: SystemClock) -> None:
+        """Tests freeze time here; everything that asks for "now" asks this clock."""
+        self.clock = clock
+        self.deliveries.clock = clock
+
+
+def services(app: Flask | None = None) -> Services:
+    return (app or current_app).extensions[EXTENSION]

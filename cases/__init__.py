@@ -1,0 +1,1 @@
+"""Domain rules for cases: statuses and tiers, transitions, numbering, intake."""

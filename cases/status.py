@@ -1,0 +1,52 @@
+"""Case statuses and handling tiers (DESIGN.md: case lifecycle, the four tiers)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CaseStatus(StrEnum):
+    SUBMITTED = "submitted"  # 待接单
+    ACCEPTED = "accepted"  # 已接单, tier chosen
+    ASSIGNED = "assigned"  # 已交办
+    REPLIED = "replied"  # 已答复
+    CLOSED = "closed"  # 已办结 / 销号
+    MERGED = "merged"  # 并案
+    INVALID = "invalid"  # 无效
+    WITHDRAWN = "withdrawn"  # 群众撤回
+
+
+# A resident's further messages may still join a case in these statuses: nobody has answered yet.
+JOINABLE_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED)
+OPEN_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED, CaseStatus.ASSIGNED, CaseStatus.REPLIED)
+
+
+class Tier(StrEnum):
+    REPRESENTATIVE = "representative"  # 1 代表直接答复
+    SUBDISTRICT = "subdistrict"  # 2 街道社区
+    DEPARTMENT = "department"  # 3 一府两院部门
+    HIGHER_CONGRESS = "higher_congress"  # 4 上级人大
+
+
+class RepresentativeLevel(StrEnum):
+    PROVINCE = "province"
+    CITY = "city"
+    DISTRICT = "district"
+    TOWNSHIP = "township"
+
+
+class MessageKind(StrEnum):
+    TEXT = "text"
+    IMAGE = "image"
+    VOICE = "voice"
+    VIDEO = "video"
+    SHORTVIDEO = "shortvideo"
+    LOCATION = "location"
+    LINK = "link"
+
+
+class ActorKind(StrEnum):
+    RESIDENT = "resident"
+    REPRESENTATIVE = "representative"
+    STAFF = "staff"
+    SYSTEM = "system"

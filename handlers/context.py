@@ -1,0 +1,63 @@
+"""What a handler gets: the message, the delivery's one database connection, the clock's "now",
+the settings, the resident's conversation state, and a place for work that must wait for commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from bot.config import Settings
+from bot.messages import Incoming
+from cases import residents
+from cases.residents import ResidentRow
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    """Where a multi-step talk stands (see handlers.conversation.STATES)."""
+
+    name: str
+    data: dict[str, Any]
+
+
+@dataclass
+class Context:
+    incoming: Incoming
+    conn: Connection
+    now: datetime
+    settings: Settings
+    state: ConversationState | None = None
+    # When state_changed, what to store once the delivery commits (None clears the state).
+    next_state: ConversationState | None = None
+    state_changed: bool = False
+    case_id: int | None = None  # the case this delivery was filed on, for the inbound record
+    _resident: ResidentRow | None = None
+
+    @property
+    def message(self):
+        return self.incoming.message
+
+    @property
+    def text(self) -> str:
+        return (getattr(self.message, "content", "") or "").strip() if self.incoming.msg_type == "text" else ""
+
+    def resident(self, *, subscribing: bool = False) -> ResidentRow:
+        """The resident, created or touched once per delivery (this opens the 48-hour window)."""
+        if self._resident is None or subscribing:
+            self._resident = residents.touch(self.conn, self.incoming.openid, self.now, subscribing=subscribing)
+        return self._resident
+
+    def rebind(self, resident: ResidentRow) -> None:
+        self._resident = resident
+
+    def set_state(self, name: str, **data: Any) -> None:
+        self.next_state = ConversationState(name, data)
+        self.state_changed = True
+
+    def clear_state(self) -> None:
+        if self.state is not None:
+            self.next_state = None
+            self.state_changed = True

@@ -1,0 +1,28 @@
+"""Everything else: platform notifications get "success"; what a person did gets a polite word."""
+
+from __future__ import annotations
+
+from handlers import texts
+from handlers.context import Context
+from handlers.registry import Handler, Reply
+
+# Menu events where the person is waiting on screen for an answer; every other event (location
+# reports, delivery receipts, page views, sessions…) is the platform talking and needs none.
+EVENTS_AWAITING_ANSWER = frozenset(
+    {"click", "scancode_waitmsg", "pic_sysphoto", "pic_photo_or_album", "pic_weixin", "location_select"}
+)
+
+
+def is_platform_event(ctx: Context) -> bool:
+    return ctx.incoming.msg_type == "event" and ctx.incoming.event not in EVENTS_AWAITING_ANSWER
+
+
+def on_anything(ctx: Context) -> Reply:
+    ctx.resident()  # a person tapped or sent something: it opens the 48-hour window all the same
+    return texts.UNSUPPORTED_MESSAGE
+
+
+HANDLERS = [
+    Handler("platform_event", is_platform_event, lambda ctx: None),
+    Handler("fallback", lambda ctx: True, on_anything),
+]

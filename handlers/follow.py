@@ -1,0 +1,53 @@
+"""Follows, poster scans and unfollows."""
+
+from __future__ import annotations
+
+from cases import directory, residents
+from handlers import texts
+from handlers.context import Context
+from handlers.registry import Handler, Reply
+from qr.scenes import parse_scene
+
+FOLLOW_EVENTS = ("subscribe", "subscribe_scan", "scan")
+
+
+def _scene_key(ctx: Context) -> str:
+    # wechatpy strips "qrscene_" into scene_id for subscribe_scan; a plain subscribe keeps EventKey.
+    return getattr(ctx.message, "scene_id", None) or getattr(ctx.message, "key", "") or ""
+
+
+def on_follow(ctx: Context) -> Reply:
+    subscribing = ctx.incoming.event != "scan"
+    resident = ctx.resident(subscribing=subscribing)
+    scene = parse_scene(_scene_key(ctx))
+    if scene is None or scene.kind != "rep":
+        if _scene_key(ctx):
+            return texts.UNKNOWN_SCENE
+        return texts.WELCOME_GENERIC if not resident.routed else texts.HOW_TO_REPORT
+    card = directory.representative_by_code(ctx.conn, scene.value)
+    if card is None:
+        return texts.UNKNOWN_SCENE
+    ctx.rebind(
+        residents.bind(
+            ctx.conn, resident,
+            representative_id=card.id, contact_point_id=card.contact_point_id,
+            sub_district_id=card.sub_district_id, scene=str(scene),
+            event="subscribe" if subscribing else "scan", now=ctx.now,
+        )
+    )
+    ctx.clear_state()
+    return texts.welcome_representative(
+        card.name, card.level, card.constituency, card.contact_point_name, card.contact_point_address
+    )
+
+
+def on_unsubscribe(ctx: Context) -> Reply:
+    residents.mark_unsubscribed(ctx.conn, ctx.incoming.openid, ctx.now)
+    ctx.clear_state()
+    return None  # WeChat shows nothing to someone who has just unfollowed
+
+
+HANDLERS = [
+    Handler("follow", lambda ctx: ctx.incoming.event in FOLLOW_EVENTS, on_follow),
+    Handler("unsubscribe", lambda ctx: ctx.incoming.event == "unsubscribe", on_unsubscribe),
+]

@@ -1,0 +1,104 @@
+"""What residents report: text, images, voice, video, locations and links become case messages.
+
+An unbound resident's location is first a question of where to go: we list the nearest contact
+points (and keep the location on the case they are describing, if any).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from cases import directory, geo, intake
+from cases.intake import MessageContent
+from cases.status import MessageKind
+from handlers import texts
+from handlers.context import Context
+from handlers.registry import Handler, Reply
+
+REPORT_TYPES = frozenset(kind.value for kind in MessageKind)
+
+
+def _number(value, cast):
+    try:
+        return cast(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def content_of(ctx: Context) -> MessageContent:
+    """Our record of a wechatpy message (raw fields, so odd values never raise here)."""
+    raw = ctx.message._data
+    kind = MessageKind(ctx.incoming.msg_type)
+    common = {"kind": kind, "msg_id": _number(raw.get("MsgId"), int)}
+    if kind is MessageKind.TEXT:
+        return MessageContent(**common, content=raw.get("Content") or "")
+    if kind is MessageKind.IMAGE:
+        return MessageContent(**common, media_id=raw.get("MediaId"), pic_url=raw.get("PicUrl"))
+    if kind is MessageKind.VOICE:
+        return MessageContent(
+            **common, media_id=raw.get("MediaId"), media_format=raw.get("Format"),
+            content=raw.get("Recognition") or "",
+        )
+    if kind in (MessageKind.VIDEO, MessageKind.SHORTVIDEO):
+        return MessageContent(**common, media_id=raw.get("MediaId"), thumb_media_id=raw.get("ThumbMediaId"))
+    if kind is MessageKind.LOCATION:
+        return MessageContent(
+            **common,
+            latitude=_number(raw.get("Location_X"), float),
+            longitude=_number(raw.get("Location_Y"), float),
+            location_scale=_number(raw.get("Scale"), int),
+            location_label=raw.get("Label") or "",
+        )
+    return MessageContent(
+        **common, content=raw.get("Title") or "", description=raw.get("Description"), url=raw.get("Url")
+    )
+
+
+def summary_of(content: MessageContent) -> str:
+    words = (content.content or content.location_label or "").strip()
+    placeholder = texts.SUMMARY_PLACEHOLDERS.get(content.kind.value, "")
+    if content.kind is MessageKind.TEXT:
+        return words
+    return f"{placeholder} {words}".strip()
+
+
+def on_report(ctx: Context) -> Reply:
+    content = content_of(ctx)
+    if content.kind is MessageKind.TEXT and not content.content.strip():
+        return texts.HOW_TO_REPORT
+    resident = ctx.resident()
+    filed = intake.file_message(
+        ctx.conn, resident, content, summary=summary_of(content), now=ctx.now,
+        join_window=timedelta(minutes=ctx.settings.intake_join_window_minutes),
+    )
+    ctx.case_id = filed.case_id
+    if not filed.opened:
+        return texts.case_joined(filed.number)
+    return texts.case_opened(filed.number, resident.routed, ctx.settings.intake_join_window_minutes)
+
+
+def is_unrouted_location(ctx: Context) -> bool:
+    return ctx.incoming.msg_type == "location" and not ctx.resident().routed
+
+
+def on_unrouted_location(ctx: Context) -> Reply:
+    content = content_of(ctx)
+    if content.latitude is None or content.longitude is None or not geo.valid_coordinates(
+        content.latitude, content.longitude
+    ):
+        return texts.BAD_LOCATION
+    choices = directory.nearest_contact_points(
+        ctx.conn, content.latitude, content.longitude, ctx.settings.intake_nearest_contact_points
+    )
+    if not choices:
+        return texts.NO_CONTACT_POINT_NEARBY
+    ctx.set_state("choose_contact_point", options=[card.id for card, _ in choices])
+    return texts.nearest_contact_points(
+        [(card.name, card.sub_district_name, card.address, metres) for card, metres in choices]
+    )
+
+
+HANDLERS = [
+    Handler("unrouted_location", is_unrouted_location, on_unrouted_location),
+    Handler("report", lambda ctx: ctx.incoming.msg_type in REPORT_TYPES, on_report),
+]

@@ -1,0 +1,26 @@
+"""SQLAlchemy 2.0 models, one aggregate per module. Importing this package registers them all."""
+
+from models.base import Base
+from models.case import Attachment, Case, CaseEvent, CaseMessage
+from models.department import Department
+from models.district import ContactPoint, District, SubDistrict
+from models.inbound import InboundMessage
+from models.representative import Representative, representative_contact_points
+from models.resident import Resident, ResidentScan
+
+__all__ = [
+    "Attachment",
+    "Base",
+    "Case",
+    "CaseEvent",
+    "CaseMessage",
+    "ContactPoint",
+    "Department",
+    "District",
+    "InboundMessage",
+    "Representative",
+    "Resident",
+    "ResidentScan",
+    "SubDistrict",
+    "representative_contact_points",
+]

@@ -1,0 +1,119 @@
+"""A case (one reported matter), its messages and attachments, and its timeline of events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cases.numbering import format_case_number
+from cases.status import ActorKind, CaseStatus, MessageKind, Tier
+from models.base import Base
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_sub_district_status", "sub_district_id", "status"),
+        Index("ix_cases_representative_status", "representative_id", "status"),
+        Index("ix_cases_resident_id", "resident_id", "id"),
+        Index("ix_cases_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    representative_id: Mapped[int | None] = mapped_column(ForeignKey("representatives.id"))
+    contact_point_id: Mapped[int | None] = mapped_column(ForeignKey("contact_points.id"))
+    sub_district_id: Mapped[int | None] = mapped_column(ForeignKey("sub_districts.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    category: Mapped[str | None] = mapped_column(String(64))
+    tier: Mapped[Tier | None] = mapped_column(String(20))
+    status: Mapped[CaseStatus] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # The resident's latest message on this case: later messages within the window join it.
+    last_message_at: Mapped[datetime] = mapped_column(DateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    replied_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+
+    messages: Mapped[list[CaseMessage]] = relationship(
+        back_populates="case", order_by="CaseMessage.id"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")
+
+    @property
+    def number(self) -> str:
+        return format_case_number(self.created_at.year, self.id)
+
+
+class CaseMessage(Base):
+    """One thing the resident sent: text, image, voice (with WeChat's Recognition), video,
+    location or link. Media bytes live in Attachment rows, fetched outside the request."""
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[MessageKind] = mapped_column(String(16))
+    msg_id: Mapped[int | None] = mapped_column(BigInteger)  # WeChat MsgId is 64-bit
+    content: Mapped[str] = mapped_column(Text, default="")  # text, voice recognition, link title
+    media_id: Mapped[str | None] = mapped_column(String(128))
+    pic_url: Mapped[str | None] = mapped_column(String(512))
+    media_format: Mapped[str | None] = mapped_column(String(16))
+    thumb_media_id: Mapped[str | None] = mapped_column(String(128))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    location_scale: Mapped[int | None] = mapped_column(Integer)
+    location_label: Mapped[str | None] = mapped_column(String(255))
+    url: Mapped[str | None] = mapped_column(String(1024))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    case: Mapped[Case] = relationship(back_populates="messages")
+
+
+class Attachment(Base):
+    """Media a resident sent, to be downloaded from WeChat by the scheduler (never in the request).
+
+    WeChat keeps temporary media for 3 days, so ``status`` moves pending → stored (or failed).
+    """
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_status", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("case_messages.id"), index=True)
+    media_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    path: Mapped[str | None] = mapped_column(String(255))
+    content_type: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    fetched_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class CaseEvent(Base):
+    """The timeline: who did what, when, from which status to which. The audit trail and ledger."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor_kind: Mapped[ActorKind] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[CaseStatus | None] = mapped_column(String(16))
+    to_status: Mapped[CaseStatus | None] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    case: Mapped[Case] = relationship(back_populates="events")

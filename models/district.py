@@ -1,0 +1,51 @@
+"""The district, its sub-districts (with their working committees) and contact points."""
+
+from __future__ import annotations
+
+from sqlalchemy import Float, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+
+
+class District(Base):
+    __tablename__ = "districts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+
+    sub_districts: Mapped[list[SubDistrict]] = relationship(back_populates="district")
+
+
+class SubDistrict(Base):
+    """街道, and its 人大街道工委 (the working committee that coordinates cases)."""
+
+    __tablename__ = "sub_districts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    committee_name: Mapped[str] = mapped_column(String(64), default="")
+    committee_phone: Mapped[str] = mapped_column(String(32), default="")
+
+    district: Mapped[District] = relationship(back_populates="sub_districts")
+    contact_points: Mapped[list[ContactPoint]] = relationship(back_populates="sub_district")
+
+
+class ContactPoint(Base):
+    """民情民意联系点 / 代表联络站."""
+
+    __tablename__ = "contact_points"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sub_district_id: Mapped[int] = mapped_column(ForeignKey("sub_districts.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    phone: Mapped[str] = mapped_column(String(32), default="")
+
+    sub_district: Mapped[SubDistrict] = relationship(back_populates="contact_points")

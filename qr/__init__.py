@@ -1,0 +1,1 @@
+"""Parametric QR codes: scene strings, tickets and (later) posters."""

@@ -1,0 +1,38 @@
+"""Scene strings carried by parametric QR codes (1–64 characters, WeChat's limit).
+
+``rep:<code>``  a representative's permanent poster code
+``bind:<token>`` a representative binding their own WeChat account (temporary code)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SCENE_PREFIX = "qrscene_"  # what a new follower's subscribe event puts before the scene
+_SCENE = re.compile(r"^(rep|bind):([A-Za-z0-9_.-]{1,58})$")
+
+
+@dataclass(frozen=True)
+class Scene:
+    kind: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+def representative_scene(code: str) -> str:
+    scene = f"rep:{code}"
+    if not _SCENE.match(scene):
+        raise ValueError(f"representative code {code!r} cannot form a QR scene")
+    return scene
+
+
+def parse_scene(event_key: str | None) -> Scene | None:
+    if not event_key:
+        return None
+    if event_key.startswith(SCENE_PREFIX):
+        event_key = event_key[len(SCENE_PREFIX):]
+    match = _SCENE.match(event_key.strip())
+    return Scene(match.group(1), match.group(2)) if match else None
