@@ -26,7 +26,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     settings = load_settings(config)
     app = Flask("minyi", instance_relative_config=False)
-    app.config["MAX_CONTENT_LENGTH"] = settings.webhook_max_body_bytes
+    # One byte of slack so the webhook can tell "exactly the limit" from "more" in chunked bodies.
+    app.config["MAX_CONTENT_LENGTH"] = settings.webhook_max_body_bytes + 1
     app.config["SECRET_KEY"] = settings.secret_key or secrets.token_hex(32)
     if not settings.secret_key:
         log.warning("secret_key is not set: a random key is used and sessions end on restart")

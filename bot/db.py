@@ -1,5 +1,8 @@
 """Engine and sessions. SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE so that several
-workers writing at once wait their turn instead of failing with "database is locked"."""
+workers writing at once wait their turn instead of failing with "database is locked".
+
+A connection that only reads may ask for a deferred transaction, which never blocks a writer:
+``engine.execution_options(sqlite_begin="DEFERRED")`` (other databases ignore the option)."""
 
 from __future__ import annotations
 
@@ -39,7 +42,8 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql("BEGIN DEFERRED" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

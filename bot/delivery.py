@@ -35,6 +35,9 @@ inbound = InboundMessage.__table__
 # How long a retry waits for a first delivery still in progress before handling it itself.
 IN_FLIGHT_WAIT_SECONDS = 2.0
 IN_FLIGHT_POLL_SECONDS = 0.05
+# After Redis fails, go straight to the database guard for this long instead of paying a
+# connection timeout on every delivery.
+REDIS_PAUSE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class Deliveries:
         self.engine = engine
         self.redis = redis_client
         self.clock = clock
+        self._redis_paused_until = 0.0
 
     def handle(self, incoming: Incoming) -> str | None:
         claimed, state = self._claim(incoming)
@@ -87,24 +91,37 @@ class Deliveries:
             raise
 
     # -- Redis fast path -------------------------------------------------------------------
+    def _redis_usable(self) -> bool:
+        return time.monotonic() >= self._redis_paused_until
+
+    def _redis_failed(self, error: redis.RedisError) -> None:
+        log.warning("Redis unavailable (%s); relying on the database guard for %.0fs", error, REDIS_PAUSE_SECONDS)
+        self._redis_paused_until = time.monotonic() + REDIS_PAUSE_SECONDS
+
     def _claim(self, incoming: Incoming) -> tuple[bool, ConversationState | None]:
+        if not self._redis_usable():
+            return True, None
         try:
             pipe = self.redis.pipeline(transaction=False)
             pipe.set(seen_key(incoming.dedup_key), b"1", nx=True, ex=self.settings.webhook_dedup_ttl_seconds)
             pipe.get(state_key(incoming.openid))
             claimed, raw_state = pipe.execute()
         except redis.RedisError as error:
-            log.warning("Redis unavailable (%s); relying on the database guard", error)
+            self._redis_failed(error)
             return True, None
         return bool(claimed), _decode_state(raw_state)
 
     def _release(self, dedup_key: str) -> None:
+        if not self._redis_usable():
+            return
         try:
             self.redis.delete(seen_key(dedup_key))
-        except redis.RedisError:
-            pass
+        except redis.RedisError as error:
+            self._redis_failed(error)
 
     def _save_state(self, openid: str, state: ConversationState | None) -> None:
+        if not self._redis_usable():
+            return
         try:
             if state is None:
                 self.redis.delete(state_key(openid))
@@ -112,11 +129,11 @@ class Deliveries:
                 payload = json.dumps({"name": state.name, "data": state.data}, ensure_ascii=False)
                 self.redis.set(state_key(openid), payload, ex=STATE_TTL_SECONDS)
         except redis.RedisError as error:
-            log.warning("could not store conversation state for %s: %s", openid, error)
+            self._redis_failed(error)
 
     # -- the database guard ----------------------------------------------------------------
     def stored_reply(self, dedup_key: str) -> str | None | _Missing:
-        with self.engine.connect() as conn:
+        with self.engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
             row = conn.execute(select(inbound.c.reply).where(inbound.c.dedup_key == dedup_key)).first()
         return MISSING if row is None else row.reply
 

@@ -67,7 +67,10 @@ def receive():
     if request.content_length is not None and request.content_length > settings.webhook_max_body_bytes:
         _refuse(413, f"body of {request.content_length} bytes")
     timestamp, nonce = _check_signature(settings.wechat_token)
-    body = request.get_data(cache=False)  # MAX_CONTENT_LENGTH bounds a body sent without a length
+    # A chunked body has no length up front: read one byte past the limit to see if it goes on.
+    body = request.stream.read(settings.webhook_max_body_bytes + 1)
+    if len(body) > settings.webhook_max_body_bytes:
+        _refuse(413, "chunked body over the limit")
     encrypted = request.args.get("encrypt_type", "raw").lower() == "aes"
     if encrypted:
         if svc.safe_mode is None:

@@ -91,7 +91,9 @@ def wechat(client, clock) -> WeChatServer:
 
 @pytest.fixture
 def db(app):
-    with Session(services(app).engine) as session:
+    """A session for arranging and checking; its reads never hold SQLite's write lock.
+    Call ``db.rollback()`` before reading what the app wrote since the last read."""
+    with Session(services(app).engine.execution_options(sqlite_begin="DEFERRED")) as session:
         yield session
 
 

@@ -1,0 +1,126 @@
+"""A retried delivery never makes a second case, and gets the same passive reply as the first."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+import cases.intake
+from bot.kv import make_redis
+from bot.services import services
+from models import Case, CaseMessage, InboundMessage, ResidentScan
+from tests.support import WeChatServer, message_xml, next_msg_id
+
+
+def count(db, model) -> int:
+    db.rollback()
+    return db.scalar(select(func.count()).select_from(model))
+
+
+def post_concurrently(app, clock, xml: str, times: int, mode: str = "plain"):
+    """Post the same delivery from several threads at once, as WeChat's retries can arrive."""
+    barrier = threading.Barrier(times)
+    results: list = [None] * times
+
+    def worker(index: int) -> None:
+        server = WeChatServer(app.test_client(), clock)
+        barrier.wait()
+        results[index] = server.post(xml, mode)
+
+    threads = [threading.Thread(target=worker, args=(index,)) for index in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+@pytest.fixture
+def redis_down(app):
+    """Point the app at a Redis that refuses connections."""
+    svc = services(app)
+    alive = svc.redis
+    dead, _ = make_redis("redis://127.0.0.1:1/0")
+    svc.redis = svc.deliveries.redis = dead
+    yield dead
+    svc.redis = svc.deliveries.redis = alive
+
+
+@pytest.mark.parametrize("mode", ["plain", "safe", "compatible"])
+def test_sequential_retries_make_one_case_and_the_same_reply(wechat, clock, db, district, mode):
+    xml = message_xml("o-retry", "text", int(clock.time()), {"Content": "楼道灯坏了", "MsgId": next_msg_id()})
+    replies = [wechat.post(xml, mode) for _ in range(3)]
+    assert {reply.status for reply in replies} == {200}
+    assert len({reply.text for reply in replies}) == 1
+    assert "编号" in replies[0].text
+    assert count(db, Case) == 1 and count(db, CaseMessage) == 1 and count(db, InboundMessage) == 1
+
+
+@pytest.mark.parametrize("mode", ["plain", "safe"])
+def test_a_concurrent_retry_storm_makes_one_case(app, clock, db, district, mode):
+    xml = message_xml("o-storm", "text", int(clock.time()), {"Content": "垃圾没人清", "MsgId": next_msg_id()})
+    replies = post_concurrently(app, clock, xml, times=3, mode=mode)
+    assert [reply.status for reply in replies] == [200, 200, 200]
+    assert len({reply.text for reply in replies}) == 1 and "编号" in replies[0].text
+    assert count(db, Case) == 1 and count(db, CaseMessage) == 1
+
+
+def test_with_redis_down_the_database_still_guards(app, wechat, clock, db, district, redis_down):
+    xml = message_xml("o-noredis", "text", int(clock.time()), {"Content": "下水道堵了", "MsgId": next_msg_id()})
+    first, again = wechat.post(xml), wechat.post(xml)
+    storm = post_concurrently(app, clock, xml, times=3)
+    assert {first.status, again.status, *(r.status for r in storm)} == {200}
+    assert {first.text, again.text, *(r.text for r in storm)} == {first.text}
+    assert count(db, Case) == 1 and count(db, InboundMessage) == 1
+
+
+def test_a_storm_with_redis_down_makes_one_case(app, clock, db, district, redis_down):
+    xml = message_xml("o-storm2", "text", int(clock.time()), {"Content": "噪音扰民", "MsgId": next_msg_id()})
+    replies = post_concurrently(app, clock, xml, times=3)
+    assert len({reply.text for reply in replies}) == 1
+    assert count(db, Case) == 1
+
+
+def test_when_redis_forgets_the_retry_gets_the_stored_reply(app, wechat, clock, db, district):
+    xml = message_xml("o-forget", "text", int(clock.time()), {"Content": "占道经营", "MsgId": next_msg_id()})
+    first = wechat.post(xml)
+    services(app).redis.flushdb()
+    again = wechat.post(xml)
+    assert again.text == first.text
+    assert count(db, Case) == 1
+
+
+def test_a_delivery_that_failed_half_way_is_handled_by_the_retry(wechat, clock, db, district, monkeypatch):
+    real = cases.intake.file_message
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            real(*args, **kwargs)  # writes, then the process "fails": nothing may stay
+            raise RuntimeError("database went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cases.intake, "file_message", flaky)
+    xml = message_xml("o-flaky", "text", int(clock.time()), {"Content": "井盖丢了", "MsgId": next_msg_id()})
+    failed = wechat.post(xml)
+    assert failed.status == 500 and "Traceback" not in failed.body
+    assert count(db, Case) == 0 and count(db, InboundMessage) == 0
+    retried = wechat.post(xml)
+    assert retried.status == 200 and "编号" in retried.text
+    assert count(db, Case) == 1
+
+
+def test_a_retried_event_is_handled_once(wechat, db, district):
+    first = wechat.scan_poster("o-scanner", "wang01")
+    again = wechat.scan_poster("o-scanner", "wang01")
+    assert first.text == again.text and "王晓明" in first.text
+    assert count(db, ResidentScan) == 1
+
+
+def test_distinct_messages_at_the_same_second_are_all_kept(wechat, db, district):
+    for content in ("第一条", "第二条", "第三条"):
+        assert wechat.text("o-fast", content).status == 200
+    assert count(db, CaseMessage) == 3 and count(db, InboundMessage) == 3
