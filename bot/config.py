@@ -111,6 +111,8 @@ def _validate(values: dict[str, Any]) -> None:
         raise ConfigError("wechat.aes_key", f"EncodingAESKey must be 43 characters, got {len(aes_key)}")
     if aes_key and not values["wechat.token"]:
         raise ConfigError("wechat.token", "safe mode (wechat.aes_key) also needs the callback token")
+    if aes_key and not values["wechat.appid"]:
+        raise ConfigError("wechat.appid", "safe mode (wechat.aes_key) checks messages against the AppID")
     if bool(values["wechat.appid"]) != bool(values["wechat.secret"]):
         missing = "wechat.secret" if values["wechat.appid"] else "wechat.appid"
         raise ConfigError(missing, "wechat.appid and wechat.secret go together")

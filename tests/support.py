@@ -24,9 +24,13 @@ def next_msg_id() -> int:
     return next(_msg_ids)
 
 
+def cdata(value: object) -> str:
+    return "<![CDATA[" + str(value).replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
 def message_xml(openid: str, msg_type: str, create_time: int, fields: dict[str, object]) -> str:
     body = "".join(
-        f"<{name}>{value}</{name}>" if isinstance(value, (int, float)) else f"<{name}><![CDATA[{value}]]></{name}>"
+        f"<{name}>{value}</{name}>" if isinstance(value, (int, float)) else f"<{name}>{cdata(value)}</{name}>"
         for name, value in fields.items()
     )
     return (
