@@ -25,6 +25,7 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 @main.group()
@@ -61,7 +62,7 @@ def db_revision(message: str) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def run(host: str, port: int) -> None:
     """Serve the app on one machine (production: gunicorn 'bot:create_app()')."""
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import make_server
 
     from bot import create_app
 
@@ -74,7 +75,11 @@ def run(host: str, port: int) -> None:
     click.echo(f"database: {_safe_url(settings.database_url)}")
     if not settings.wechat_configured:
         click.echo("No WeChat account is configured: minyi runs, receives, but sends nothing to WeChat.")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    server = make_server(host, port, app, threaded=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped")
 
 
 def _safe_url(url: str) -> str:

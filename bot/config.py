@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 DEFAULTS: dict[str, Any] = {
     "database_url": "sqlite:///instance/minyi.sqlite3",

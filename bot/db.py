@@ -25,7 +25,7 @@ def make_engine(url: str) -> Engine:
         url = parsed.set(drivername="postgresql+psycopg")
     # Prepared statements after the second use: the intake runs the same few statements always.
     return create_engine(
-        url, pool_pre_ping=True, pool_size=5, connect_args={"prepare_threshold": 2}
+        url, pool_size=5, connect_args={"prepare_threshold": 2}
     )
 
 

@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from functools import cache
 
 import redis
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Engine, bindparam, select, update
 
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.messages import Incoming
+from cases import residents
+from cases.batch import Batch, Prepared
 from cases.sql import insert_for
 from handlers import HANDLERS
-from handlers.context import ConversationState, Context
+from handlers.context import Context, ConversationState
 from handlers.conversation import STATE_TTL_SECONDS
 from handlers.registry import dispatch
 from models import InboundMessage
@@ -53,9 +55,19 @@ class _AlreadyHandled(Exception):
 
 
 @cache
-def _record_statement(dialect_name: str):
-    stmt = insert_for(dialect_name, inbound)
-    return stmt.on_conflict_do_nothing(index_elements=[inbound.c.dedup_key]).returning(inbound.c.id)
+def _claim_statement(dialect_name: str) -> Prepared:
+    stmt = insert_for(dialect_name, inbound).values(
+        dedup_key=bindparam("p_key"), openid=bindparam("p_openid"), msg_type=bindparam("p_kind"),
+        received_at=bindparam("p_now"),
+    )
+    return Prepared(stmt.on_conflict_do_nothing(index_elements=[inbound.c.dedup_key]).returning(inbound.c.id))
+
+
+RECORD_REPLY = Prepared(
+    update(inbound)
+    .where(inbound.c.id == bindparam("p_id"))
+    .values(reply=bindparam("p_reply"), case_id=bindparam("p_case_id"))
+)
 
 
 def seen_key(dedup_key: str) -> str:
@@ -146,26 +158,32 @@ class Deliveries:
             time.sleep(IN_FLIGHT_POLL_SECONDS)
 
     def _process(self, incoming: Incoming, state: ConversationState | None) -> str | None:
+        """One transaction: claim the delivery's key, touch the resident, let the first matching
+        handler act, store the reply with the claim. The claim is checked before commit: if
+        another attempt holds it, everything this one wrote is rolled back."""
         now = self.clock.now()
-        with self.engine.connect() as conn, conn.begin():
-            ctx = Context(incoming=incoming, conn=conn, now=now, settings=self.settings, state=state)
+        with self.engine.connect() as conn, Batch(conn) as batch, conn.begin():
+            claim = batch.queue(
+                _claim_statement(batch.dialect_name),
+                {"p_key": incoming.dedup_key, "p_openid": incoming.openid, "p_kind": incoming.kind[:32],
+                 "p_now": now},
+            )
+            touched = (
+                residents.queue_touch(batch, incoming.openid, now, subscribing=incoming.subscribes)
+                if incoming.opens_service_window
+                else None
+            )
+            ctx = Context(incoming=incoming, batch=batch, now=now, settings=self.settings, state=state,
+                          touched=touched)
             handler, reply = dispatch(HANDLERS, ctx)
-            self._record(conn, incoming, ctx, reply)
+            claimed = claim.first()
+            if claimed is None:
+                raise _AlreadyHandled
+            batch.queue(RECORD_REPLY, {"p_id": claimed.id, "p_reply": reply, "p_case_id": ctx.case_id})
         if ctx.state_changed:
             self._save_state(incoming.openid, ctx.next_state)
         log.debug("delivery %s handled by %s", incoming.dedup_key, handler)
         return reply
-
-    def _record(self, conn: Connection, incoming: Incoming, ctx: Context, reply: str | None) -> None:
-        recorded = conn.execute(
-            _record_statement(conn.dialect.name),
-            {
-                "dedup_key": incoming.dedup_key, "openid": incoming.openid, "msg_type": incoming.kind[:32],
-                "received_at": ctx.now, "case_id": ctx.case_id, "reply": reply,
-            },
-        ).first()
-        if recorded is None:
-            raise _AlreadyHandled  # rolls back everything this attempt wrote
 
 
 def _decode_state(raw: bytes | None) -> ConversationState | None:

@@ -10,6 +10,10 @@ from wechatpy.parser import parse_message
 
 MAX_KEY_LENGTH = 160
 
+# Besides every message, these events open WeChat's 48-hour customer-service window.
+SERVICE_WINDOW_EVENTS = frozenset({"subscribe", "subscribe_scan", "scan", "click", "scancode_push",
+                                   "scancode_waitmsg"})
+
 
 class MalformedMessage(ValueError):
     pass
@@ -28,6 +32,15 @@ class Incoming:
     @property
     def kind(self) -> str:
         return f"event:{self.event}" if self.event else self.msg_type
+
+    @property
+    def opens_service_window(self) -> bool:
+        """A person wrote or tapped: we may send them customer-service messages for 48 hours."""
+        return self.msg_type != "event" or self.event in SERVICE_WINDOW_EVENTS
+
+    @property
+    def subscribes(self) -> bool:
+        return self.event in ("subscribe", "subscribe_scan")
 
 
 def dedup_key(raw: dict) -> str:

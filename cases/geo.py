@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Iterable, TypeVar
+from collections.abc import Iterable
+from typing import TypeVar
 
 EARTH_RADIUS_M = 6_371_000.0
 

@@ -13,7 +13,7 @@ state), or returns None and the message falls through to the other handlers as u
 from __future__ import annotations
 
 import unicodedata
-from typing import Callable
+from collections.abc import Callable
 
 from cases import directory, residents
 from handlers import texts

@@ -18,7 +18,6 @@ def is_platform_event(ctx: Context) -> bool:
 
 
 def on_anything(ctx: Context) -> Reply:
-    ctx.resident()  # a person tapped or sent something: it opens the 48-hour window all the same
     return texts.UNSUPPORTED_MESSAGE
 
 

@@ -17,8 +17,7 @@ def _scene_key(ctx: Context) -> str:
 
 
 def on_follow(ctx: Context) -> Reply:
-    subscribing = ctx.incoming.event != "scan"
-    resident = ctx.resident(subscribing=subscribing)
+    resident = ctx.resident()
     scene = parse_scene(_scene_key(ctx))
     if scene is None or scene.kind != "rep":
         if _scene_key(ctx):
@@ -32,7 +31,7 @@ def on_follow(ctx: Context) -> Reply:
             ctx.conn, resident,
             representative_id=card.id, contact_point_id=card.contact_point_id,
             sub_district_id=card.sub_district_id, scene=str(scene),
-            event="subscribe" if subscribing else "scan", now=ctx.now,
+            event="subscribe" if ctx.incoming.subscribes else "scan", now=ctx.now,
         )
     )
     ctx.clear_state()

@@ -66,11 +66,12 @@ def on_report(ctx: Context) -> Reply:
     content = content_of(ctx)
     if content.kind is MessageKind.TEXT and not content.content.strip():
         return texts.HOW_TO_REPORT
-    resident = ctx.resident()
-    filed = intake.file_message(
-        ctx.conn, resident, content, summary=summary_of(content), now=ctx.now,
+    filing = intake.queue_filing(
+        ctx.batch, ctx.incoming.openid, summary=summary_of(content), now=ctx.now,
         join_window=timedelta(minutes=ctx.settings.intake_join_window_minutes),
     )
+    resident = ctx.resident()  # one round trip: the claim, the touch, the join and the open
+    filed = intake.file_message(ctx.batch, resident.id, filing, content, now=ctx.now)
     ctx.case_id = filed.case_id
     if not filed.opened:
         return texts.case_joined(filed.number)

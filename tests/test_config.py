@@ -69,11 +69,10 @@ def test_create_app_stops_on_a_bad_value(tmp_path):
 
 
 def test_the_example_config_lists_every_key():
+    import tomllib
     from pathlib import Path
 
     from bot.config import DEFAULTS, _flatten
-
-    import tomllib
 
     example = Path(__file__).resolve().parent.parent / "config.example.toml"
     keys = set(_flatten(tomllib.loads(example.read_text(encoding="utf-8"))))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from wechatpy.crypto import PrpCrypto
 from sqlalchemy import func, select
+from wechatpy.crypto import PrpCrypto
 
 from bot import create_app
 from bot.services import services
