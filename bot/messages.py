@@ -25,7 +25,9 @@ class Incoming:
     openid: str  # FromUserName: the resident or representative
     account: str  # ToUserName: our official account
     msg_type: str  # "text", "image", … or "event"
-    event: str  # wechatpy's event name ("subscribe_scan", "scan", …) or "" for messages
+    # The event, lower case, or "" for messages. wechatpy's parser renames a follow through a
+    # parametric QR code to "subscribe_scan" (and strips "qrscene_" from its EventKey).
+    event: str
     create_time: int
     dedup_key: str
 
@@ -44,10 +46,13 @@ class Incoming:
 
 
 def dedup_key(raw: dict) -> str:
-    """MsgId for messages; FromUserName + CreateTime + Event (+ EventKey) for events."""
+    """MsgId for messages; FromUserName + CreateTime + Event (+ EventKey) for events, and the
+    MsgID that delivery receipts carry, so two receipts in one second stay two."""
     if raw.get("MsgType", "").lower() != "event" and raw.get("MsgId"):
         return f"msg:{raw['MsgId']}"
     key = f"evt:{raw['FromUserName']}:{raw['CreateTime']}:{raw.get('Event', '')}:{raw.get('EventKey') or ''}"
+    if raw.get("MsgID"):
+        key += f":{raw['MsgID']}"
     if len(key) > MAX_KEY_LENGTH:
         key = "evt:" + hashlib.sha256(key.encode()).hexdigest()
     return key

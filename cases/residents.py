@@ -46,7 +46,7 @@ def _touch_statement(dialect_name: str, subscribing: bool) -> Prepared:
         "first_message_at": func.coalesce(residents.c.first_message_at, stmt.excluded.first_message_at),
     }
     if subscribing:
-        changes.update(subscribed=True, subscribed_at=stmt.excluded.subscribed_at)
+        changes.update(subscribed=True, subscribed_at=stmt.excluded.subscribed_at, unsubscribed_at=None)
     return Prepared(
         stmt.on_conflict_do_update(index_elements=[residents.c.openid], set_=changes).returning(
             residents.c.id, residents.c.representative_id, residents.c.contact_point_id

@@ -6,11 +6,10 @@ from handlers import texts
 from handlers.context import Context
 from handlers.registry import Handler, Reply
 
-# Menu events where the person is waiting on screen for an answer; every other event (location
-# reports, delivery receipts, page views, sessions…) is the platform talking and needs none.
-EVENTS_AWAITING_ANSWER = frozenset(
-    {"click", "scancode_waitmsg", "pic_sysphoto", "pic_photo_or_album", "pic_weixin", "location_select"}
-)
+# Menu events where the person is waiting on screen for an answer. Every other event needs none:
+# location reports, delivery receipts, page views, sessions, and the photo and location menus,
+# whose image or location message follows and gets the answer.
+EVENTS_AWAITING_ANSWER = frozenset({"click", "scancode_waitmsg"})
 
 
 def is_platform_event(ctx: Context) -> bool:

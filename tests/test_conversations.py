@@ -56,6 +56,10 @@ def test_unfollowing_keeps_the_resident_and_their_cases(wechat, clock, db, distr
     person = resident(db, "o-leaving")
     assert not person.subscribed and person.unsubscribed_at is not None
     assert len(all_cases(db)) == 1
+    clock.advance(days=1)
+    wechat.scan_poster("o-leaving", "wang01")
+    person = resident(db, "o-leaving")
+    assert person.subscribed and person.unsubscribed_at is None
 
 
 def test_text_opens_a_case_with_its_number_and_what_happens_next(wechat, db, district):

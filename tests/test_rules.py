@@ -59,5 +59,7 @@ def test_dedup_keys():
     event = {"MsgType": "event", "FromUserName": "o", "CreateTime": "9", "Event": "subscribe", "EventKey": "k"}
     assert dedup_key(event) == "evt:o:9:subscribe:k"
     assert dedup_key({**event, "EventKey": None}) == "evt:o:9:subscribe:"
+    receipt = {**event, "Event": "TEMPLATESENDJOBFINISH", "EventKey": None, "MsgID": "200163836"}
+    assert dedup_key(receipt) == "evt:o:9:TEMPLATESENDJOBFINISH::200163836"
     long_key = dedup_key({**event, "EventKey": "k" * 200})
     assert long_key.startswith("evt:") and len(long_key) <= 160
