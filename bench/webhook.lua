@@ -23,6 +23,7 @@ end
 -- Thread state: this thread's formatted requests and its counters (globals, for thread:get).
 local prepared = {}
 local position = 0
+local probed = true -- see request()
 sent = 0
 lines = 0
 non2xx = 0
@@ -38,12 +39,19 @@ function init(args)
     index = index + 1
   end
   lines = #prepared
+  probed = id ~= 0
   if lines == 0 then
     error("no request lines for thread " .. id .. " in " .. tostring(lines_path))
   end
 end
 
+-- Before starting, wrk calls thread 0's request() once to check for pipelining and sends
+-- nothing: that call gets the first request without using it up or counting it.
 function request()
+  if not probed then
+    probed = true
+    return prepared[1]
+  end
   position = position % lines + 1
   sent = sent + 1
   return prepared[position]
