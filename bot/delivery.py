@@ -13,29 +13,29 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from functools import cache
 
 import redis
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.messages import Incoming
-from cases import residents
-from cases.batch import Batch, Prepared
-from cases.sql import insert_for
+from cases.intake import fill_number
+from cases.numbering import format_case_number
 from handlers import HANDLERS
 from handlers.context import Context, ConversationState
 from handlers.conversation import STATE_TTL_SECONDS
 from handlers.registry import dispatch
-from models import InboundMessage
+from models import Case, InboundMessage
 
 log = logging.getLogger(__name__)
 
 inbound = InboundMessage.__table__
+cases = Case.__table__
 
 # How long a retry waits for a first delivery still in progress before handling it itself.
-IN_FLIGHT_WAIT_SECONDS = 2.0
+IN_FLIGHT_WAIT_SECONDS = 0.5
 IN_FLIGHT_POLL_SECONDS = 0.05
 # After Redis fails, go straight to the database guard for this long instead of paying a
 # connection timeout on every delivery.
@@ -48,26 +48,6 @@ class _Missing:
 
 
 MISSING = _Missing()
-
-
-class _AlreadyHandled(Exception):
-    pass
-
-
-@cache
-def _claim_statement(dialect_name: str) -> Prepared:
-    stmt = insert_for(dialect_name, inbound).values(
-        dedup_key=bindparam("p_key"), openid=bindparam("p_openid"), msg_type=bindparam("p_kind"),
-        received_at=bindparam("p_now"),
-    )
-    return Prepared(stmt.on_conflict_do_nothing(index_elements=[inbound.c.dedup_key]).returning(inbound.c.id))
-
-
-RECORD_REPLY = Prepared(
-    update(inbound)
-    .where(inbound.c.id == bindparam("p_id"))
-    .values(reply=bindparam("p_reply"), case_id=bindparam("p_case_id"))
-)
 
 
 def seen_key(dedup_key: str) -> str:
@@ -95,9 +75,6 @@ class Deliveries:
             log.warning("delivery %s was claimed but never recorded; handling it now", incoming.dedup_key)
         try:
             return self._process(incoming, state)
-        except _AlreadyHandled:
-            stored = self.stored_reply(incoming.dedup_key)
-            return None if stored is MISSING else stored
         except Exception:
             self._release(incoming.dedup_key)  # let WeChat's retry try again
             raise
@@ -146,8 +123,16 @@ class Deliveries:
     # -- the database guard ----------------------------------------------------------------
     def stored_reply(self, dedup_key: str) -> str | None | _Missing:
         with self.engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
-            row = conn.execute(select(inbound.c.reply).where(inbound.c.dedup_key == dedup_key)).first()
-        return MISSING if row is None else row.reply
+            row = conn.execute(
+                select(inbound.c.reply, inbound.c.case_id, cases.c.created_at)
+                .outerjoin(cases, cases.c.id == inbound.c.case_id)
+                .where(inbound.c.dedup_key == dedup_key)
+            ).first()
+        if row is None:
+            return MISSING
+        if row.reply is None or row.case_id is None:
+            return row.reply
+        return fill_number(row.reply, format_case_number(row.created_at.year, row.case_id))
 
     def _wait_for_reply(self, dedup_key: str) -> str | None | _Missing:
         deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
@@ -158,33 +143,32 @@ class Deliveries:
             time.sleep(IN_FLIGHT_POLL_SECONDS)
 
     def _process(self, incoming: Incoming, state: ConversationState | None) -> str | None:
-        """One transaction: claim the delivery's key, touch the resident, let the first matching
-        handler act, store the reply with the claim. The claim is checked before commit: if
-        another attempt holds it, everything this one wrote is rolled back."""
+        """One transaction: the first matching handler acts, and the delivery is recorded with
+        its reply. If another attempt recorded it first, the unique key fails the insert, this
+        attempt's writes are rolled back, and the first attempt's reply is the answer."""
         now = self.clock.now()
-        with self.engine.connect() as conn, Batch(conn) as batch, conn.begin():
-            claim = batch.queue(
-                _claim_statement(batch.dialect_name),
-                {"p_key": incoming.dedup_key, "p_openid": incoming.openid, "p_kind": incoming.kind[:32],
-                 "p_now": now},
-            )
-            touched = (
-                residents.queue_touch(batch, incoming.openid, now, subscribing=incoming.subscribes)
-                if incoming.opens_service_window
-                else None
-            )
-            ctx = Context(incoming=incoming, batch=batch, now=now, settings=self.settings, state=state,
-                          touched=touched)
-            handler, reply = dispatch(HANDLERS, ctx)
-            claimed = claim.first()
-            if claimed is None:
-                raise _AlreadyHandled
-            batch.queue(RECORD_REPLY, {"p_id": claimed.id, "p_reply": reply, "p_case_id": ctx.case_id})
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                ctx = Context(incoming=incoming, conn=conn, now=now, settings=self.settings, state=state)
+                handler, reply = dispatch(HANDLERS, ctx)
+                if not ctx.recorded:
+                    if incoming.opens_service_window:
+                        ctx.resident()  # touch: the 48-hour window opens even if nobody asked
+                    conn.execute(
+                        insert(inbound),
+                        {"dedup_key": incoming.dedup_key, "openid": incoming.openid,
+                         "msg_type": incoming.kind[:32], "received_at": now, "case_id": ctx.case_id,
+                         "reply": reply},
+                    )
+        except IntegrityError:
+            stored = self.stored_reply(incoming.dedup_key)
+            if stored is MISSING:
+                raise  # some other constraint: a real error
+            return stored
         if ctx.state_changed:
             self._save_state(incoming.openid, ctx.next_state)
         log.debug("delivery %s handled by %s", incoming.dedup_key, handler)
         return reply
-
 
 def _decode_state(raw: bytes | None) -> ConversationState | None:
     if not raw:

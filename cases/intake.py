@@ -1,31 +1,41 @@
-"""Filing what a resident sends: open a case, or join the one they are still describing.
+"""Filing what a resident reports: open a case, or join the one they are still describing.
 
-This is the webhook's hot path. Its statements find the resident by openid inside SQL rather
-than by an id read back first, so the join attempt and the conditional open travel in the same
-round trip as the delivery's claim and the resident's touch (see cases.batch); the message, the
-event and the commit follow in one more.
+This is the webhook's hot path, and it records the delivery itself: the resident's touch, the
+case, its first event, the message, a pending attachment for media, and the delivery's
+``inbound_messages`` row with its reply, all in the delivery's transaction. The unique
+``dedup_key`` of that row makes a second attempt at the same delivery fail as a whole.
+
+Two ways to run the same steps, chosen by the database:
+- PostgreSQL: one statement of data-modifying CTEs, so the whole filing costs the server one
+  parse, one plan and one round trip (as much as two hand-written INSERTs);
+- SQLite (embedded, no round trips): the steps one by one.
+Both are checked by the same tests (``.ci/run`` runs the suite on each).
+
+The reply is chosen inside the same statement, so a retry is answered from the stored row:
+the row keeps the chosen text with ``NUMBER_SLOT`` where the case number goes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, exists, func, insert, literal_column, select, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 
-from cases.batch import Batch, Pending, Prepared
+from cases import residents
 from cases.numbering import format_case_number
 from cases.status import JOINABLE_STATUSES, ActorKind, CaseStatus, MessageKind
-from models import Attachment, Case, CaseEvent, CaseMessage, ContactPoint, Representative, Resident
+from models import Attachment, Case, CaseEvent, CaseMessage, ContactPoint, InboundMessage, Representative
 
 cases = Case.__table__
 messages = CaseMessage.__table__
 events = CaseEvent.__table__
 attachments = Attachment.__table__
-residents = Resident.__table__
+inbound = InboundMessage.__table__
 
 MEDIA_KINDS = (MessageKind.IMAGE, MessageKind.VOICE, MessageKind.VIDEO, MessageKind.SHORTVIDEO)
+NUMBER_SLOT = "{number}"
 
 
 @dataclass(frozen=True)
@@ -45,136 +55,206 @@ class MessageContent:
     description: str | None = None
 
 
+CONTENT_FIELDS = tuple(field.name for field in fields(MessageContent))
+
+
+class ReportReplies(NamedTuple):
+    """The three answers a report can get; each may hold NUMBER_SLOT."""
+
+    opened: str  # a new case, for a resident bound to a representative or contact point
+    opened_unrouted: str  # a new case that waits until the resident says where they are
+    joined: str  # the message joined the case they are describing
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the delivery's inbound row records."""
+
+    dedup_key: str
+    openid: str
+    kind: str
+
+
 @dataclass(frozen=True)
 class Filed:
     case_id: int
     number: str
     opened: bool  # a new case; False when the message joined an open one
+    reply: str  # the chosen reply with the number filled in
 
 
-def _joinable(case, resident):
-    """The rule for joining: a case of this resident, still unanswered, written to within the window."""
-    return and_(
-        case.c.resident_id == resident.c.id,
-        case.c.status.in_([literal_column(f"'{status.value}'") for status in JOINABLE_STATUSES]),
-        case.c.last_message_at >= bindparam("p_cutoff"),
-    )
+def fill_number(reply: str, number: str) -> str:
+    return reply.replace(NUMBER_SLOT, number)
 
 
-@cache
-def _statements() -> dict[str, Prepared]:
-    resident = residents.alias("r")
-    candidate = cases.alias("candidate")  # an alias, so the subquery is not correlated to the UPDATE
-    joinable_case = (
+def file_report(
+    conn: Connection,
+    delivery: Delivery,
+    message: MessageContent,
+    *,
+    summary: str,
+    now: datetime,
+    join_window: timedelta,
+    replies: ReportReplies,
+) -> Filed:
+    params = {
+        "p_key": delivery.dedup_key, "p_openid": delivery.openid, "p_msg_type": delivery.kind[:32],
+        "p_now": now, "p_cutoff": now - join_window, "p_summary": summary[:200],
+        "p_reply_opened": replies.opened, "p_reply_unrouted": replies.opened_unrouted,
+        "p_reply_joined": replies.joined,
+        **{f"p_{name}": getattr(message, name) for name in CONTENT_FIELDS},
+        "p_kind": message.kind.value,
+        "p_attach": message.kind in MEDIA_KINDS and bool(message.media_id),
+    }
+    file = _file_in_one_statement if conn.dialect.name == "postgresql" else _file_step_by_step
+    case_id, created_at, opened, reply = file(conn, params)
+    number = format_case_number(created_at.year, case_id)
+    return Filed(case_id, number, opened, fill_number(reply, number))
+
+
+# -- the rule ---------------------------------------------------------------------------------
+JOINABLE_SQL = ", ".join(f"'{status.value}'" for status in JOINABLE_STATUSES)
+
+
+def _joinable_case(resident_id: int):
+    """The case of this resident, still unanswered, written to within the window (the subquery
+    reads an alias of ``cases`` so that it is not correlated to the UPDATE around it)."""
+    candidate = cases.alias("candidate")
+    return (
         select(candidate.c.id)
-        .select_from(candidate.join(resident, candidate.c.resident_id == resident.c.id))
-        .where(resident.c.openid == bindparam("p_openid"), _joinable(candidate, resident))
+        .where(
+            candidate.c.resident_id == resident_id,
+            candidate.c.status.in_([status.value for status in JOINABLE_STATUSES]),
+            candidate.c.last_message_at >= bindparam("p_cutoff"),
+        )
         .order_by(candidate.c.id.desc())
         .limit(1)
         .scalar_subquery()
     )
-    join = (
+
+
+def _choose_reply(opened: bool, routed: bool, params: dict) -> str:
+    if not opened:
+        return params["p_reply_joined"]
+    return params["p_reply_opened"] if routed else params["p_reply_unrouted"]
+
+
+# -- SQLite: step by step ---------------------------------------------------------------------
+def _file_step_by_step(conn: Connection, params: dict) -> tuple[int, datetime, bool, str]:
+    resident = residents.touch(conn, params["p_openid"], params["p_now"])
+    now = params["p_now"]
+    joined = conn.execute(
         update(cases)
-        .where(cases.c.id == joinable_case)
-        .values(last_message_at=bindparam("p_now"), updated_at=bindparam("p_now"))
-        .returning(cases.c.id, cases.c.created_at)
-    )
-    # Opens a case only when the join found none: after the join, a joined case matches the
-    # rule again (it was just written to), so the two statements never both act.
-    other = cases.alias("c")
-    sub_district = func.coalesce(
-        select(ContactPoint.sub_district_id).where(ContactPoint.id == resident.c.contact_point_id)
-        .scalar_subquery(),
-        select(Representative.sub_district_id).where(Representative.id == resident.c.representative_id)
-        .scalar_subquery(),
-    )
-    open_case = (
-        insert(cases)
-        .from_select(
-            ["resident_id", "representative_id", "contact_point_id", "sub_district_id", "status",
-             "summary", "created_at", "updated_at", "last_message_at"],
-            select(
-                resident.c.id, resident.c.representative_id, resident.c.contact_point_id, sub_district,
-                literal_column(f"'{CaseStatus.SUBMITTED.value}'"), bindparam("p_summary"),
-                bindparam("p_now"), bindparam("p_now"), bindparam("p_now"),
-            ).where(
-                resident.c.openid == bindparam("p_openid"),
-                ~exists().where(_joinable(other, resident)),
-            ),
-        )
-        .returning(cases.c.id, cases.c.created_at)
-    )
-    add_message = insert(messages).values(
-        {column: bindparam(f"p_{column}") for column in (*MessageContent.__dataclass_fields__, "case_id",
-                                                          "created_at")}
-    )
-    return {
-        "join": Prepared(join),
-        "open": Prepared(open_case),
-        "event": Prepared(insert(events).values(
-            case_id=bindparam("p_case_id"), at=bindparam("p_now"), actor_kind=bindparam("p_actor_kind"),
-            actor_id=bindparam("p_actor_id"), action=bindparam("p_action"), from_status=None,
-            to_status=bindparam("p_to_status"), note="",
-        )),
-        "message": Prepared(add_message),
-        "media_message": Prepared(add_message.returning(messages.c.id)),
-        "attachment": Prepared(insert(attachments).values(
-            message_id=bindparam("p_message_id"), media_id=bindparam("p_media_id"), kind=bindparam("p_kind"),
-            status="pending", attempts=0, created_at=bindparam("p_now"),
-        )),
-    }
-
-
-@dataclass(frozen=True)
-class PendingFiling:
-    """The join attempt and the conditional open, queued; ``result()`` waits for them."""
-
-    joined: Pending
-    opened: Pending
-
-    def case(self) -> tuple[int, datetime, bool]:
-        row = self.joined.first()
-        if row is not None:
-            return row.id, row.created_at, False
-        row = self.opened.first()
-        if row is None:
-            raise LookupError("the resident row is missing: touch the resident before filing")
-        return row.id, row.created_at, True
-
-
-def queue_filing(batch: Batch, openid: str, *, summary: str, now: datetime, join_window: timedelta) -> PendingFiling:
-    statements = _statements()
-    params = {"p_openid": openid, "p_cutoff": now - join_window, "p_now": now}
-    return PendingFiling(
-        joined=batch.queue(statements["join"], params),
-        opened=batch.queue(statements["open"], {**params, "p_summary": summary[:200]}),
-    )
-
-
-def file_message(
-    batch: Batch,
-    resident_id: int,
-    filing: PendingFiling,
-    message: MessageContent,
-    *,
-    now: datetime,
-) -> Filed:
-    """Add the message (and its first event, for a new case) once the case is known."""
-    statements = _statements()
-    case_id, created_at, opened = filing.case()
-    if opened:
-        batch.queue(statements["event"], {
-            "p_case_id": case_id, "p_now": now, "p_actor_kind": ActorKind.RESIDENT.value,
-            "p_actor_id": resident_id, "p_action": "submit", "p_to_status": CaseStatus.SUBMITTED.value,
-        })
-    fields = {f"p_{name}": getattr(message, name) for name in MessageContent.__dataclass_fields__}
-    fields.update(p_kind=message.kind.value, p_case_id=case_id, p_created_at=now)
-    if message.kind in MEDIA_KINDS and message.media_id:
-        message_id = batch.queue(statements["media_message"], fields).first().id
-        batch.queue(statements["attachment"], {
-            "p_message_id": message_id, "p_media_id": message.media_id, "p_kind": message.kind.value,
-            "p_now": now,
-        })
+        .where(cases.c.id == _joinable_case(resident.id))
+        .values(last_message_at=now, updated_at=now)
+        .returning(cases.c.id, cases.c.created_at),
+        {"p_cutoff": params["p_cutoff"]},
+    ).first()
+    if joined is not None:
+        case_id, created_at, opened = joined.id, joined.created_at, False
     else:
-        batch.queue(statements["message"], fields)
-    return Filed(case_id, format_case_number(created_at.year, case_id), opened=opened)
+        sub_district = conn.scalar(
+            select(ContactPoint.sub_district_id).where(ContactPoint.id == resident.contact_point_id)
+        ) or conn.scalar(
+            select(Representative.sub_district_id).where(Representative.id == resident.representative_id)
+        )
+        case_id = conn.execute(
+            insert(cases).returning(cases.c.id),
+            {"resident_id": resident.id, "representative_id": resident.representative_id,
+             "contact_point_id": resident.contact_point_id, "sub_district_id": sub_district,
+             "status": CaseStatus.SUBMITTED.value, "summary": params["p_summary"], "created_at": now,
+             "updated_at": now, "last_message_at": now},
+        ).scalar_one()
+        created_at, opened = now, True
+        conn.execute(
+            insert(events),
+            {"case_id": case_id, "at": now, "actor_kind": ActorKind.RESIDENT.value, "actor_id": resident.id,
+             "action": "submit", "from_status": None, "to_status": CaseStatus.SUBMITTED.value, "note": ""},
+        )
+    message_id = conn.execute(
+        insert(messages).returning(messages.c.id),
+        {**{name: params[f"p_{name}"] for name in CONTENT_FIELDS}, "kind": params["p_kind"],
+         "case_id": case_id, "created_at": now},
+    ).scalar_one()
+    if params["p_attach"]:
+        conn.execute(
+            insert(attachments),
+            {"message_id": message_id, "media_id": params["p_media_id"], "kind": params["p_kind"],
+             "status": "pending", "attempts": 0, "created_at": now},
+        )
+    reply = _choose_reply(opened, resident.routed, params)
+    conn.execute(
+        insert(inbound),
+        {"dedup_key": params["p_key"], "openid": params["p_openid"], "msg_type": params["p_msg_type"],
+         "received_at": now, "case_id": case_id, "reply": reply},
+    )
+    return case_id, created_at, opened, reply
+
+
+# -- PostgreSQL: one statement ----------------------------------------------------------------
+# The same steps as above. Every CTE runs exactly once, in order of dependence; "opened" acts
+# only when "joinable" found nothing. If the delivery was recorded already, the last INSERT
+# violates the unique dedup_key and the whole statement (so the whole filing) is undone.
+_ONE_STATEMENT = text(f"""
+WITH resident AS (
+    INSERT INTO residents (openid, subscribed, first_message_at, last_message_at, created_at)
+    VALUES (:p_openid, true, :p_now, :p_now, :p_now)
+    ON CONFLICT (openid) DO UPDATE SET
+        last_message_at = excluded.last_message_at,
+        first_message_at = coalesce(residents.first_message_at, excluded.first_message_at)
+    RETURNING id, representative_id, contact_point_id,
+        (representative_id IS NOT NULL OR contact_point_id IS NOT NULL) AS routed
+), joinable AS (
+    SELECT c.id FROM cases c JOIN resident r ON c.resident_id = r.id
+    WHERE c.status IN ({JOINABLE_SQL}) AND c.last_message_at >= :p_cutoff
+    ORDER BY c.id DESC LIMIT 1
+), joined AS (
+    UPDATE cases SET last_message_at = :p_now, updated_at = :p_now
+    FROM joinable WHERE cases.id = joinable.id
+    RETURNING cases.id, cases.created_at
+), opened AS (
+    INSERT INTO cases (resident_id, representative_id, contact_point_id, sub_district_id, status,
+                       summary, created_at, updated_at, last_message_at)
+    SELECT r.id, r.representative_id, r.contact_point_id,
+           coalesce((SELECT sub_district_id FROM contact_points WHERE id = r.contact_point_id),
+                    (SELECT sub_district_id FROM representatives WHERE id = r.representative_id)),
+           '{CaseStatus.SUBMITTED.value}', :p_summary, :p_now, :p_now, :p_now
+    FROM resident r WHERE NOT EXISTS (SELECT 1 FROM joinable)
+    RETURNING id, created_at
+), filed AS (
+    SELECT id, created_at, false AS opened FROM joined
+    UNION ALL
+    SELECT id, created_at, true AS opened FROM opened
+), submitted AS (
+    INSERT INTO case_events (case_id, at, actor_kind, actor_id, action, from_status, to_status, note)
+    SELECT o.id, :p_now, '{ActorKind.RESIDENT.value}', r.id, 'submit', NULL, '{CaseStatus.SUBMITTED.value}', ''
+    FROM opened o CROSS JOIN resident r
+), message AS (
+    INSERT INTO case_messages (case_id, kind, msg_id, content, media_id, pic_url, media_format,
+                               thumb_media_id, latitude, longitude, location_scale, location_label,
+                               url, description, created_at)
+    SELECT f.id, :p_kind, :p_msg_id, :p_content, :p_media_id, :p_pic_url, :p_media_format,
+           :p_thumb_media_id, :p_latitude, :p_longitude, :p_location_scale, :p_location_label,
+           :p_url, :p_description, :p_now
+    FROM filed f
+    RETURNING id
+), attachment AS (
+    INSERT INTO attachments (message_id, media_id, kind, status, attempts, created_at)
+    SELECT m.id, :p_media_id, :p_kind, 'pending', 0, :p_now FROM message m WHERE :p_attach
+), recorded AS (
+    INSERT INTO inbound_messages (dedup_key, openid, msg_type, received_at, case_id, reply)
+    SELECT :p_key, :p_openid, :p_msg_type, :p_now, f.id,
+           CASE WHEN NOT f.opened THEN :p_reply_joined
+                WHEN r.routed THEN :p_reply_opened
+                ELSE :p_reply_unrouted END
+    FROM filed f CROSS JOIN resident r
+    RETURNING case_id, reply
+)
+SELECT recorded.case_id, filed.created_at, filed.opened, recorded.reply
+FROM recorded JOIN filed ON filed.id = recorded.case_id
+""")
+
+
+def _file_in_one_statement(conn: Connection, params: dict) -> tuple[int, datetime, bool, str]:
+    row = conn.execute(_ONE_STATEMENT, params).one()
+    return row.case_id, row.created_at, row.opened, row.reply

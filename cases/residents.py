@@ -8,7 +8,6 @@ from functools import cache
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
-from cases.batch import Batch, Pending, Prepared
 from cases.sql import insert_for
 from cases.status import ActorKind
 from models import Case, CaseEvent, Resident, ResidentScan
@@ -31,7 +30,7 @@ class ResidentRow:
 
 
 @cache
-def _touch_statement(dialect_name: str, subscribing: bool) -> Prepared:
+def _touch_statement(dialect_name: str, subscribing: bool):
     stmt = insert_for(dialect_name, residents).values(
         openid=bindparam("p_openid"),
         subscribed=True,
@@ -47,24 +46,19 @@ def _touch_statement(dialect_name: str, subscribing: bool) -> Prepared:
     }
     if subscribing:
         changes.update(subscribed=True, subscribed_at=stmt.excluded.subscribed_at, unsubscribed_at=None)
-    return Prepared(
-        stmt.on_conflict_do_update(index_elements=[residents.c.openid], set_=changes).returning(
-            residents.c.id, residents.c.representative_id, residents.c.contact_point_id
-        )
+    return stmt.on_conflict_do_update(index_elements=[residents.c.openid], set_=changes).returning(
+        residents.c.id, residents.c.representative_id, residents.c.contact_point_id
     )
 
 
-def queue_touch(batch: Batch, openid: str, now: datetime, *, subscribing: bool = False) -> Pending:
-    """Create or update the resident in one statement; its result says who they are bound to.
+def touch(conn: Connection, openid: str, now: datetime, *, subscribing: bool = False) -> ResidentRow:
+    """Create or update the resident in one statement and return who they are bound to.
 
     On PostgreSQL this also locks the resident's row until commit, so one resident's deliveries
     are handled one after another even when they arrive together."""
-    return batch.queue(
-        _touch_statement(batch.dialect_name, subscribing), {"p_openid": openid, "p_now": now}
-    )
-
-
-def resident_row(openid: str, row) -> ResidentRow:
+    row = conn.execute(
+        _touch_statement(conn.dialect.name, subscribing), {"p_openid": openid, "p_now": now}
+    ).one()
     return ResidentRow(row.id, openid, row.representative_id, row.contact_point_id)
 
 

@@ -21,8 +21,12 @@ def normalize_command(text: str) -> str:
     return "".join(ch for ch in folded if not (ch.isspace() or unicodedata.category(ch).startswith("P")))
 
 
+LONGEST_COMMAND = 8  # a command with its spaces and punctuation; longer texts are reports
+
+
 def is_my_cases(ctx: Context) -> bool:
-    return bool(ctx.text) and normalize_command(ctx.text) in texts.MY_CASES_COMMANDS
+    text = ctx.text
+    return 0 < len(text) <= LONGEST_COMMAND and normalize_command(text) in texts.MY_CASES_COMMANDS
 
 
 def on_my_cases(ctx: Context) -> Reply:

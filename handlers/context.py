@@ -1,5 +1,5 @@
-"""What a handler gets: the message, the delivery's statements (one transaction), the clock's
-"now", the settings, the resident's conversation state, and a place for work that waits for commit."""
+"""What a handler gets: the message, the delivery's connection (one transaction), the clock's
+"now", the settings, the resident's conversation state, and what to do once it commits."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from sqlalchemy import Connection
 
 from bot.config import Settings
 from bot.messages import Incoming
-from cases.batch import Batch, Pending
-from cases.residents import ResidentRow, resident_row
+from cases import residents
+from cases.residents import ResidentRow
 
 
 @dataclass(frozen=True)
@@ -26,17 +26,15 @@ class ConversationState:
 @dataclass
 class Context:
     incoming: Incoming
-    batch: Batch
+    conn: Connection
     now: datetime
     settings: Settings
     state: ConversationState | None = None
-    # The resident's touch, queued by the delivery for every message and tap (see
-    # Incoming.opens_service_window); None for platform events and unfollows.
-    touched: Pending | None = None
     # When state_changed, what to store once the delivery commits (None clears the state).
     next_state: ConversationState | None = None
     state_changed: bool = False
     case_id: int | None = None  # the case this delivery was filed on, for the inbound record
+    recorded: bool = False  # the handler wrote the delivery's inbound row itself (cases.intake)
     _resident: ResidentRow | None = None
 
     @property
@@ -44,20 +42,15 @@ class Context:
         return self.incoming.message
 
     @property
-    def conn(self) -> Connection:
-        """For ordinary SQLAlchemy statements (leaves the hot path's pipeline)."""
-        return self.batch.conn
-
-    @property
     def text(self) -> str:
         return (getattr(self.message, "content", "") or "").strip() if self.incoming.msg_type == "text" else ""
 
     def resident(self) -> ResidentRow:
-        """The resident as touched by this delivery (waits for the queued statements)."""
+        """The resident, created or touched once per delivery (this opens the 48-hour window)."""
         if self._resident is None:
-            if self.touched is None:
-                raise LookupError(f"{self.incoming.kind} does not touch the resident")
-            self._resident = resident_row(self.incoming.openid, self.touched.first())
+            self._resident = residents.touch(
+                self.conn, self.incoming.openid, self.now, subscribing=self.incoming.subscribes
+            )
         return self._resident
 
     def rebind(self, resident: ResidentRow) -> None:

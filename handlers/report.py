@@ -66,16 +66,15 @@ def on_report(ctx: Context) -> Reply:
     content = content_of(ctx)
     if content.kind is MessageKind.TEXT and not content.content.strip():
         return texts.HOW_TO_REPORT
-    filing = intake.queue_filing(
-        ctx.batch, ctx.incoming.openid, summary=summary_of(content), now=ctx.now,
+    incoming = ctx.incoming
+    filed = intake.file_report(
+        ctx.conn, intake.Delivery(incoming.dedup_key, incoming.openid, incoming.kind), content,
+        summary=summary_of(content), now=ctx.now,
         join_window=timedelta(minutes=ctx.settings.intake_join_window_minutes),
+        replies=texts.report_replies(ctx.settings.intake_join_window_minutes),
     )
-    resident = ctx.resident()  # one round trip: the claim, the touch, the join and the open
-    filed = intake.file_message(ctx.batch, resident.id, filing, content, now=ctx.now)
-    ctx.case_id = filed.case_id
-    if not filed.opened:
-        return texts.case_joined(filed.number)
-    return texts.case_opened(filed.number, resident.routed, ctx.settings.intake_join_window_minutes)
+    ctx.case_id, ctx.recorded = filed.case_id, True
+    return filed.reply
 
 
 def is_unrouted_location(ctx: Context) -> bool:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from cases.intake import NUMBER_SLOT, ReportReplies
+
 LEVEL_LABELS = {
     "province": "省人大代表",
     "city": "市人大代表",
@@ -61,18 +65,18 @@ def welcome_representative(
     return "\n".join(lines)
 
 
-def case_opened(number: str, routed: bool, join_minutes: int) -> str:
-    head = f"您反映的问题已登记，编号{number}。"
-    if not routed:
-        return f"{head}\n您还没有联系的代表。{HOW_TO_BIND}这件事会一并转过去。"
-    return (
-        f"{head}\n代表会尽快查看并答复，有进展我们会第一时间通知您。"
-        f"{join_minutes}分钟内继续发送的文字、图片、语音或位置会补充到这件事里。发送“进度”可查看办理情况。"
+@cache
+def report_replies(join_minutes: int) -> ReportReplies:
+    """What a report is answered; the intake fills in the case number."""
+    head = f"您反映的问题已登记，编号{NUMBER_SLOT}。"
+    return ReportReplies(
+        opened=(
+            f"{head}\n代表会尽快查看并答复，有进展我们会第一时间通知您。"
+            f"{join_minutes}分钟内继续发送的文字、图片、语音或位置会补充到这件事里。发送“进度”可查看办理情况。"
+        ),
+        opened_unrouted=f"{head}\n您还没有联系的代表。{HOW_TO_BIND}这件事会一并转过去。",
+        joined=f"已补充到{NUMBER_SLOT}，谢谢您。",
     )
-
-
-def case_joined(number: str) -> str:
-    return f"已补充到{number}，谢谢您。"
 
 
 def my_cases(rows: list[tuple[str, str, str]], more: int) -> str:

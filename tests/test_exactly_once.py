@@ -93,7 +93,7 @@ def test_when_redis_forgets_the_retry_gets_the_stored_reply(app, wechat, clock, 
 
 
 def test_a_delivery_that_failed_half_way_is_handled_by_the_retry(wechat, clock, db, district, monkeypatch):
-    real = cases.intake.file_message
+    real = cases.intake.file_report
     calls = {"n": 0}
 
     def flaky(*args, **kwargs):
@@ -103,7 +103,7 @@ def test_a_delivery_that_failed_half_way_is_handled_by_the_retry(wechat, clock, 
             raise RuntimeError("database went away")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(cases.intake, "file_message", flaky)
+    monkeypatch.setattr(cases.intake, "file_report", flaky)
     xml = message_xml("o-flaky", "text", int(clock.time()), {"Content": "井盖丢了", "MsgId": next_msg_id()})
     failed = wechat.post(xml)
     assert failed.status == 500 and "Traceback" not in failed.body
