@@ -92,18 +92,23 @@ def test_when_redis_forgets_the_retry_gets_the_stored_reply(app, wechat, clock, 
     assert count(db, Case) == 1
 
 
-def test_a_delivery_that_failed_half_way_is_handled_by_the_retry(wechat, clock, db, district, monkeypatch):
+def _fail_once(monkeypatch, after_filing: bool) -> None:
     real = cases.intake.file_report
     calls = {"n": 0}
 
     def flaky(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 1:
-            real(*args, **kwargs)  # writes, then the process "fails": nothing may stay
-            raise RuntimeError("database went away")
+            if after_filing:
+                real(*args, **kwargs)
+            raise RuntimeError("the worker died")
         return real(*args, **kwargs)
 
     monkeypatch.setattr(cases.intake, "file_report", flaky)
+
+
+def test_a_delivery_that_failed_is_handled_by_the_retry(wechat, clock, db, district, monkeypatch):
+    _fail_once(monkeypatch, after_filing=False)
     xml = message_xml("o-flaky", "text", int(clock.time()), {"Content": "井盖丢了", "MsgId": next_msg_id()})
     failed = wechat.post(xml)
     assert failed.status == 500 and "Traceback" not in failed.body
@@ -111,6 +116,18 @@ def test_a_delivery_that_failed_half_way_is_handled_by_the_retry(wechat, clock, 
     retried = wechat.post(xml)
     assert retried.status == 200 and "编号" in retried.text
     assert count(db, Case) == 1
+
+
+def test_a_delivery_that_failed_after_filing_is_answered_once(wechat, clock, db, district, monkeypatch):
+    """The filing is all or nothing: on SQLite it is rolled back with the delivery, on
+    PostgreSQL it may have committed on its own; either way the retry makes it exactly one."""
+    _fail_once(monkeypatch, after_filing=True)
+    xml = message_xml("o-flaky", "text", int(clock.time()), {"Content": "井盖丢了", "MsgId": next_msg_id()})
+    assert wechat.post(xml).status == 500
+    assert (count(db, Case), count(db, CaseMessage)) in {(0, 0), (1, 1)}
+    retried = wechat.post(xml)
+    assert retried.status == 200 and "编号2026-000001" in retried.text
+    assert count(db, Case) == 1 and count(db, CaseMessage) == 1 and count(db, InboundMessage) == 1
 
 
 def test_a_retried_event_is_handled_once(wechat, db, district):
