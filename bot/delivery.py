@@ -34,9 +34,6 @@ log = logging.getLogger(__name__)
 inbound = InboundMessage.__table__
 cases = Case.__table__
 
-# How long a retry waits for a first delivery still in progress before handling it itself.
-IN_FLIGHT_WAIT_SECONDS = 0.5
-IN_FLIGHT_POLL_SECONDS = 0.05
 # After Redis fails, go straight to the database guard for this long instead of paying a
 # connection timeout on every delivery.
 REDIS_PAUSE_SECONDS = 5.0
@@ -69,10 +66,12 @@ class Deliveries:
     def handle(self, incoming: Incoming) -> str | None:
         claimed, state = self._claim(incoming)
         if not claimed:
-            stored = self._wait_for_reply(incoming.dedup_key)
+            stored = self.stored_reply(incoming.dedup_key)
             if stored is not MISSING:
                 return stored
-            log.warning("delivery %s was claimed but never recorded; handling it now", incoming.dedup_key)
+            # Still in progress elsewhere, or its attempt died: handle it under the database
+            # guard, which makes this attempt wait for a concurrent one and then fail as a whole.
+            log.info("delivery %s claimed in Redis but not recorded yet", incoming.dedup_key)
         try:
             return self._process(incoming, state)
         except Exception:
@@ -133,14 +132,6 @@ class Deliveries:
         if row.reply is None or row.case_id is None:
             return row.reply
         return fill_number(row.reply, format_case_number(row.created_at.year, row.case_id))
-
-    def _wait_for_reply(self, dedup_key: str) -> str | None | _Missing:
-        deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
-        while True:
-            stored = self.stored_reply(dedup_key)
-            if stored is not MISSING or time.monotonic() >= deadline:
-                return stored
-            time.sleep(IN_FLIGHT_POLL_SECONDS)
 
     def _process(self, incoming: Incoming, state: ConversationState | None) -> str | None:
         """One transaction: the first matching handler acts, and the delivery is recorded with
