@@ -1,5 +1,5 @@
 # The two commands of the README:
-#   make run    set up .venv, migrate the embedded SQLite database, serve http://127.0.0.1:5000
+#   make run    set up .venv, migrate the embedded SQLite database (demo data if empty), serve :5000
 #   make test   set up .venv, run the tests
 # and one target per benchmark: make bench-<name> runs bench/<name>.
 
@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(VENV)/bin/minyi db upgrade
+	$(VENV)/bin/minyi demo load --if-empty
 	$(VENV)/bin/minyi run
 
 test: $(STAMP)

@@ -57,6 +57,37 @@ def db_revision(message: str) -> None:
     command.revision(alembic_config(_settings().database_url), message=message, autogenerate=True)
 
 
+@main.group()
+def demo() -> None:
+    """The fictional demo district (示例区)."""
+
+
+@demo.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database has data.")
+def demo_load(if_empty: bool) -> None:
+    """Fill an empty database with 示例区: people, places, staff accounts and 60 cases."""
+    from sqlalchemy.orm import Session
+
+    from bot.clock import SystemClock
+    from bot.db import make_engine
+    from demo.load import is_empty, load
+
+    engine = make_engine(_settings().database_url)
+    try:
+        with Session(engine) as session:
+            if not is_empty(session):
+                if if_empty:
+                    click.echo("demo: the database already has data; nothing loaded")
+                    return
+                raise click.ClickException("the database already has data; the demo loads only into an empty one")
+            loaded = load(session, SystemClock().now())
+    finally:
+        engine.dispose()
+    click.echo(f"demo: 示例区 loaded with {loaded.cases} cases. Console accounts (shown once, keep them):")
+    for username, password in loaded.passwords.items():
+        click.echo(f"  {username:<14} {password}")
+
+
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

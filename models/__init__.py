@@ -7,6 +7,7 @@ from models.district import ContactPoint, District, SubDistrict
 from models.inbound import InboundMessage
 from models.representative import Representative, representative_contact_points
 from models.resident import Resident, ResidentScan
+from models.staff import StaffRole, StaffUser
 
 __all__ = [
     "Attachment",
@@ -21,6 +22,8 @@ __all__ = [
     "Representative",
     "Resident",
     "ResidentScan",
+    "StaffRole",
+    "StaffUser",
     "SubDistrict",
     "representative_contact_points",
 ]

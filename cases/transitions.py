@@ -1,0 +1,63 @@
+"""The case lifecycle as a table, and the pure function that applies it (DESIGN.md).
+
+    submitted ─accept─▶ accepted ─assign─▶ assigned ─reply─▶ replied ─close─▶ closed
+                           └──────────reply (tier 1)──────────▲
+    side exits: merge, invalidate, withdraw; a resident's 不满意 reopens a replied or closed case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cases.status import CaseStatus, Tier
+
+S = CaseStatus
+
+# action → (statuses it may start from, status it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[CaseStatus], CaseStatus]] = {
+    "accept": (frozenset({S.SUBMITTED}), S.ACCEPTED),
+    "assign": (frozenset({S.ACCEPTED, S.ASSIGNED}), S.ASSIGNED),  # again: re-assign elsewhere
+    "reply": (frozenset({S.ACCEPTED, S.ASSIGNED}), S.REPLIED),
+    "close": (frozenset({S.REPLIED}), S.CLOSED),
+    "reopen": (frozenset({S.REPLIED, S.CLOSED}), S.ACCEPTED),
+    "merge": (frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED}), S.MERGED),
+    "invalidate": (frozenset({S.SUBMITTED, S.ACCEPTED}), S.INVALID),
+    "withdraw": (frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED}), S.WITHDRAWN),
+}
+
+# Tier 1 is answered by the representative; the other tiers are handed to someone.
+ASSIGNABLE_TIERS = frozenset({Tier.SUBDISTRICT, Tier.DEPARTMENT, Tier.HIGHER_CONGRESS})
+
+
+class TransitionError(ValueError):
+    """The action is not allowed from the case's status (or lacks what it needs)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    from_status: CaseStatus
+    to_status: CaseStatus
+    tier: Tier | None
+
+
+def apply(status: CaseStatus, action: str, *, tier: Tier | None = None, note: str = "") -> Step:
+    """What ``action`` does to a case in ``status``; raises TransitionError when it may not.
+
+    ``tier`` is the case's tier (for accept: the tier being chosen)."""
+    if action not in TRANSITIONS:
+        raise TransitionError(f"unknown action {action!r}")
+    sources, target = TRANSITIONS[action]
+    if status not in sources:
+        raise TransitionError(f"cannot {action} a case that is {status.value}")
+    if action == "accept" and tier is None:
+        raise TransitionError("accepting a case means choosing its tier")
+    if action == "assign" and tier not in ASSIGNABLE_TIERS:
+        raise TransitionError("a tier-1 case is answered by the representative, not assigned")
+    if action in ("invalidate", "reopen") and not note.strip():
+        raise TransitionError(f"{action} needs a reason")
+    return Step(action, status, target, tier)
+
+
+def allowed_actions(status: CaseStatus) -> list[str]:
+    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]

@@ -1,0 +1,123 @@
+"""示例区, a fictional district for demonstrations and training. Every name, address, phone
+number and case here is invented; coordinates are placed near (30.55, 114.30) for the map."""
+
+from __future__ import annotations
+
+DISTRICT = {"code": "demo", "name": "示例区"}
+
+# code, name, committee phone; then its four contact points: code, name, address, lat, lng
+SUB_DISTRICTS = [
+    ("donghu", "东湖街道", "027-5000-0101", [
+        ("dh-cuiliu", "翠柳社区民情民意联系点", "示例区翠柳路18号社区服务中心二楼", 30.5612, 114.3105),
+        ("dh-hubin", "湖滨社区民情民意联系点", "示例区湖滨大道66号", 30.5655, 114.3201),
+        ("dh-yuanlin", "园林社区民情民意联系点", "示例区园林路9号党群服务站", 30.5580, 114.3052),
+        ("dh-station", "东湖街道人大代表联络站", "示例区东湖北路1号街道办事处一楼", 30.5633, 114.3150),
+    ]),
+    ("qingshan", "青山街道", "027-5000-0202", [
+        ("qs-gangcheng", "钢城社区民情民意联系点", "示例区钢城二路120号", 30.5801, 114.2903),
+        ("qs-hongqi", "红旗社区民情民意联系点", "示例区红旗街33号", 30.5752, 114.2851),
+        ("qs-binjiang", "滨江社区民情民意联系点", "示例区滨江苑5栋底商", 30.5866, 114.2955),
+        ("qs-station", "青山街道人大代表联络站", "示例区青山大道200号", 30.5790, 114.2880),
+    ]),
+    ("nanan", "南岸街道", "027-5000-0303", [
+        ("na-xinyuan", "新苑社区民情民意联系点", "示例区新苑路77号", 30.5302, 114.3305),
+        ("na-shuguang", "曙光村民情民意联系点", "示例区曙光村村委会", 30.5205, 114.3452),
+        ("na-yangguang", "阳光社区民情民意联系点", "示例区阳光花园南门", 30.5358, 114.3250),
+        ("na-station", "南岸街道人大代表联络站", "示例区南岸路8号", 30.5331, 114.3380),
+    ]),
+]
+
+# code, name, level, constituency, sub-district code, primary contact point code
+REPRESENTATIVES = [
+    ("p-lin", "林思远", "province", "示例区选区", "donghu", "dh-station"),
+    ("p-zhou", "周雅琴", "province", "示例区选区", "nanan", "na-station"),
+    ("c-he", "何建国", "city", "东湖片选区", "donghu", "dh-hubin"),
+    ("c-xu", "徐晓梅", "city", "青山片选区", "qingshan", "qs-station"),
+    ("c-guo", "郭立新", "city", "南岸片选区", "nanan", "na-xinyuan"),
+    ("c-ma", "马慧", "city", "青山片选区", "qingshan", "qs-binjiang"),
+    ("d-wang", "王明哲", "district", "第1选区", "donghu", "dh-cuiliu"),
+    ("d-li", "李秀兰", "district", "第2选区", "donghu", "dh-yuanlin"),
+    ("d-zhang", "张伟强", "district", "第3选区", "donghu", "dh-hubin"),
+    ("d-liu", "刘春燕", "district", "第4选区", "qingshan", "qs-gangcheng"),
+    ("d-chen", "陈浩然", "district", "第5选区", "qingshan", "qs-hongqi"),
+    ("d-yang", "杨静", "district", "第6选区", "qingshan", "qs-binjiang"),
+    ("d-zhao", "赵德胜", "district", "第7选区", "nanan", "na-yangguang"),
+    ("d-huang", "黄丽娟", "district", "第8选区", "nanan", "na-xinyuan"),
+    ("t-wu", "吴天佑", "township", "曙光村选区", "nanan", "na-shuguang"),
+    ("t-sun", "孙桂芳", "township", "曙光村选区", "nanan", "na-shuguang"),
+    ("t-zhu", "朱永和", "township", "新苑选区", "nanan", "na-xinyuan"),
+    ("t-gao", "高文博", "township", "阳光选区", "nanan", "na-yangguang"),
+    ("t-luo", "罗小燕", "township", "红旗选区", "qingshan", "qs-hongqi"),
+    ("t-zheng", "郑家宝", "township", "翠柳选区", "donghu", "dh-cuiliu"),
+]
+
+# code, name, phone
+DEPARTMENTS = [
+    ("cg", "区城管局", "027-5000-1001"),
+    ("zj", "区住建局", "027-5000-1002"),
+    ("jt", "区交通运输局", "027-5000-1003"),
+    ("jy", "区教育局", "027-5000-1004"),
+    ("wj", "区卫健局", "027-5000-1005"),
+    ("rs", "区人社局", "027-5000-1006"),
+    ("mz", "区民政局", "027-5000-1007"),
+    ("sthj", "区生态环境分局", "027-5000-1008"),
+    ("scjg", "区市场监管局", "027-5000-1009"),
+    ("gafj", "公安分局", "027-5000-1010"),
+]
+
+# What residents report: text, category (一级/二级/三级, rows of the default taxonomy), tier,
+# department code for tier 3, and how the matter was answered.
+REPORTS = [
+    ("小区3栋楼道的声控灯坏了快一个月了，老人晚上上下楼很不方便。", "城乡建设/城市建设和市政管理/小区管理",
+     "subdistrict", None, "社区已安排物业更换灯具，已全部恢复照明。"),
+    ("翠柳路菜市场门口垃圾桶每天满出来没人清，夏天味道很大。", "城乡建设/城市建设和市政管理/环境卫生",
+     "department", "cg", "城管局已将该点位清运调整为每日两次，并增设两个垃圾桶。"),
+    ("湖滨大道和园林路路口红绿灯时间太短，老人带小孩过不完马路。", "政法/交通管理/交通安全管理",
+     "department", "gafj", "交警大队已将行人绿灯时间由25秒延长至40秒。"),
+    ("我们小区旁边工地晚上十一点以后还在施工，噪音很大影响休息。", "环境保护/环境污染/噪音污染",
+     "department", "sthj", "生态环境分局已约谈施工单位，夜间22点后停止高噪声作业。"),
+    ("希望在钢城二路增设一个公交站点，现在最近的站要走二十分钟。", "城乡建设/城市建设和市政管理/公共汽车",
+     "department", "jt", "交通运输局已将该需求纳入明年线网优化方案，正在征求意见。"),
+    ("小孩今年上小学，按片区划分要去很远的学校，能不能调整学区？", "教育文体/教育体制/教育统筹管理",
+     "department", "jy", "教育局答复：今年学区划分已公示，可申请就近学校调剂，已告知办理方式。"),
+    ("社区卫生服务中心周末不开门，老人看病拿药不方便。", "卫生计生/医政监管/医疗技术和服务",
+     "department", "wj", "卫健局已协调该中心周六上午开放全科门诊。"),
+    ("灵活就业人员的养老保险怎么缴费？网上找不到办理入口。", "劳动和社会保障/城镇居民社会保险/其他",
+     "representative", None, "代表已电话联系，告知可通过人社局公众号和社区服务站办理，并附上办理流程。"),
+    ("楼下新开的餐馆油烟直接排到居民楼，窗户都不敢开。", "环境保护/环境污染/大气污染",
+     "department", "sthj", "已责令餐馆加装油烟净化设备并改造排烟管道。"),
+    ("曙光村村口的路坑坑洼洼，下雨天全是积水，电动车经常滑倒。", "城乡建设/村镇建设/新农村建设",
+     "subdistrict", None, "街道已安排对该路段进行修补，积水问题已解决。"),
+    ("建议在阳光花园附近建一个社区食堂，方便独居老人吃饭。", "民政/基层选举和社区建设/社区建设",
+     "department", "mz", "民政局已将阳光社区纳入老年助餐点建设计划。"),
+    ("超市卖的鸡蛋过期了还在货架上，找店员也不处理。", "卫生计生/食品药品监管/食品安全",
+     "department", "scjg", "市场监管局已现场检查并下架过期商品，对超市立案调查。"),
+    ("建议修建地铁延长线到南岸，现在进城通勤要一个半小时。", "城乡建设/城市建设和市政管理/地铁城铁",
+     "higher_congress", None, "已整理为闭会期间代表建议报送区人大常委会，转市轨道交通主管部门研究。"),
+    ("建议全省统一提高城乡居民基础养老金标准。", "劳动和社会保障/城镇居民社会保险/其他",
+     "higher_congress", None, "已由省人大代表作为议案建议提交。"),
+    ("小区物业收费不公示，业主问了也不给看账目。", "城乡建设/城市建设和市政管理/小区管理",
+     "subdistrict", None, "街道工委约谈物业公司，物业已在公告栏公示收支明细。"),
+    ("想了解一下老旧小区改造的政策，我们小区能不能申请？", "城乡建设/住房保障与房地产/修缮装修",
+     "representative", None, "代表已当面解答，并告知社区可于每年三月集中申报。"),
+    ("红旗街夜市占道经营，消防通道被堵住了。", "城乡建设/城市建设和市政管理/城管执法",
+     "department", "cg", "城管局已规划夜市摆摊区域，消防通道已清理并设置隔离桩。"),
+    ("滨江苑的电梯经常困人，维保单位不负责。", "城乡建设/安全生产/安全隐患",
+     "department", "scjg", "市场监管局已对电梯开展专项检查，责令维保单位整改。"),
+    ("公园里的健身器材坏了好几个，担心有人受伤。", "城乡建设/城市建设和市政管理/公园管理",
+     "subdistrict", None, "社区已拆除损坏器材并更换新器材。"),
+    ("晚上小区门口总有人飙车，很危险。", "政法/交通管理/交通安全管理",
+     "department", "gafj", "公安分局已在该路段增加夜间巡逻并设置测速点。"),
+]
+
+# Staff accounts: username, display name, role, sub-district code or department code.
+STAFF = [
+    ("district", "区人大常委会人代工委", "district", None),
+    ("donghu", "东湖街道人大工委", "subdistrict", "donghu"),
+    ("qingshan", "青山街道人大工委", "subdistrict", "qingshan"),
+    ("nanan", "南岸街道人大工委", "subdistrict", "nanan"),
+    *[(f"dept-{code}", f"{name}联络员", "department", code) for code, name, _ in DEPARTMENTS],
+]
+
+CASES = 60
+RESIDENTS = 36

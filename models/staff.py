@@ -1,0 +1,31 @@
+"""Console users: sub-district working-committee clerks, department liaisons, the district office."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class StaffRole(StrEnum):
+    SUBDISTRICT = "subdistrict"  # 人大街道工委: the cases of one sub-district
+    DEPARTMENT = "department"  # 承办单位联络员: the cases assigned to one department
+    DISTRICT = "district"  # 区人大常委会 人代工委: the whole district
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[StaffRole] = mapped_column(String(16))
+    sub_district_id: Mapped[int | None] = mapped_column(ForeignKey("sub_districts.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,0 +1,88 @@
+"""The demo district: complete, consistent with the lifecycle, and loaded only once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
+
+from bot.cli import main
+from cases.status import CaseStatus, Tier
+from cases.transitions import apply
+from demo.load import DemoError, load
+from models import Case, CaseEvent, ContactPoint, Department, Representative, StaffUser, SubDistrict
+from tests.conftest import START
+
+
+@pytest.fixture
+def loaded(db):
+    return load(db, START)
+
+
+def count(db, model) -> int:
+    return db.scalar(select(func.count()).select_from(model))
+
+
+def test_the_district_is_complete(db, loaded):
+    assert (count(db, SubDistrict), count(db, ContactPoint), count(db, Representative), count(db, Department)) == (
+        3, 12, 20, 10)
+    assert set(db.scalars(select(Representative.level))) == {"province", "city", "district", "township"}
+    assert all(cp.latitude and cp.longitude for cp in db.scalars(select(ContactPoint)))
+    departments = set(db.scalars(select(Department.name)))
+    assert {"区城管局", "区住建局", "区教育局", "公安分局", "区生态环境分局"} <= departments
+
+
+def test_staff_accounts_for_every_role_with_their_printed_passwords(db, loaded):
+    users = db.scalars(select(StaffUser)).all()
+    assert {user.role for user in users} == {"subdistrict", "department", "district"}
+    for user in users:
+        assert check_password_hash(user.password_hash, loaded.passwords[user.username])
+        assert (user.role == "subdistrict") == (user.sub_district_id is not None)
+        assert (user.role == "department") == (user.department_id is not None)
+
+
+def test_sixty_cases_over_every_status_and_tier(db, loaded):
+    cases = db.scalars(select(Case)).all()
+    assert len(cases) == loaded.cases == 60
+    assert set(Counter(case.status for case in cases)) == set(CaseStatus)
+    assert {case.tier for case in cases if case.tier} == set(Tier)
+    assert all(case.category and case.summary for case in cases)
+    for case in cases:
+        if case.status == "assigned":
+            assert case.due_at and case.tier != "representative"
+        if case.tier == "department" and case.status in ("assigned", "replied", "closed"):
+            assert case.department_id is not None
+
+
+def test_every_timeline_is_one_the_lifecycle_allows(db, loaded):
+    for case in db.scalars(select(Case)):
+        events = db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
+        assert events[0].action == "submit" and events[0].to_status == "submitted"
+        status = CaseStatus.SUBMITTED
+        for earlier, event in zip(events, events[1:], strict=False):
+            assert earlier.at <= event.at <= START
+            step = apply(status, event.action, tier=case.tier, note=event.note)
+            assert (event.from_status, event.to_status) == (step.from_status, step.to_status)
+            status = step.to_status
+        assert status == case.status
+
+
+def test_it_loads_only_into_an_empty_database(db, loaded):
+    with pytest.raises(DemoError):
+        load(db, START)
+
+
+def test_the_cli_prints_passwords_and_skips_a_loaded_database(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    env = {"MINYI_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"}
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"], env=env).exit_code == 0
+    first = runner.invoke(main, ["demo", "load"], env=env)
+    assert first.exit_code == 0 and "60 cases" in first.output and "district " in first.output
+    again = runner.invoke(main, ["demo", "load", "--if-empty"], env=env)
+    assert again.exit_code == 0 and "nothing loaded" in again.output
+    refused = runner.invoke(main, ["demo", "load"], env=env)
+    assert refused.exit_code != 0 and "already has data" in refused.output
