@@ -22,7 +22,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.messages import Incoming
 from cases.intake import fill_number
-from cases.numbering import format_case_number
+from cases.numbering import case_number
 from handlers import HANDLERS
 from handlers.context import Context, ConversationState
 from handlers.conversation import STATE_TTL_SECONDS
@@ -131,7 +131,7 @@ class Deliveries:
             return MISSING
         if row.reply is None or row.case_id is None:
             return row.reply
-        return fill_number(row.reply, format_case_number(row.created_at.year, row.case_id))
+        return fill_number(row.reply, case_number(row.case_id, row.created_at))
 
     def _process(self, incoming: Incoming, state: ConversationState | None) -> str | None:
         """One transaction: the first matching handler acts, and the delivery is recorded with

@@ -10,6 +10,14 @@ from wechatpy.parser import parse_message
 
 MAX_KEY_LENGTH = 160
 
+# Fields any handler reads: they must be plain text (another field may hold a nested list, as
+# ScanCodeInfo or SendPicsInfo do).
+READ_FIELDS = frozenset({
+    "ToUserName", "FromUserName", "CreateTime", "MsgType", "MsgId", "MsgID", "Event", "EventKey", "Content",
+    "MediaId", "PicUrl", "Format", "Recognition", "ThumbMediaId", "Location_X", "Location_Y", "Scale", "Label",
+    "Title", "Description", "Url", "Ticket",
+})
+
 # Besides every message, these events open WeChat's 48-hour customer-service window.
 SERVICE_WINDOW_EVENTS = frozenset({"subscribe", "subscribe_scan", "scan", "click", "scancode_push",
                                    "scancode_waitmsg"})
@@ -64,6 +72,10 @@ def parse_incoming(xml: str) -> Incoming:
         raw = message._data  # wechatpy keeps the parsed dict; its typed fields read from it
         if not isinstance(raw, dict):
             raise TypeError("root element is empty")
+        nested = [name for name, value in raw.items() if value is not None and not isinstance(value, str)]
+        if nested:  # WeChat's fields we read are all text; menu events' lists are not read
+            if set(nested) & READ_FIELDS:
+                raise TypeError(f"{', '.join(sorted(nested))} must be text")
         fields = {name: raw.get(name) for name in ("FromUserName", "ToUserName", "MsgType", "CreateTime")}
         if not all(isinstance(value, str) and value for value in fields.values()):
             raise KeyError("FromUserName, ToUserName, MsgType and CreateTime are required")

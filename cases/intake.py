@@ -1,13 +1,13 @@
 """Filing what a resident reports: open a case, or join the one they are still describing.
 
-This is the webhook's hot path, and it records the delivery itself: the resident's touch, the
-case, its first event, the message, a pending attachment for media, and the delivery's
-``inbound_messages`` row with its reply, all in the delivery's transaction. The unique
+This is the webhook's hot path, and it records the delivery itself: the case, its first event,
+the message, a pending attachment for media, and the delivery's ``inbound_messages`` row with its
+reply, all in the delivery's transaction. The unique
 ``dedup_key`` of that row makes a second attempt at the same delivery fail as a whole.
 
 Two ways to run the same steps, chosen by the database:
 - PostgreSQL: one statement of data-modifying CTEs, so the whole filing costs the server one
-  parse, one plan and one round trip (as much as two hand-written INSERTs);
+  parse, one plan and one round trip (about as much as two hand-written INSERTs);
 - SQLite (embedded, no round trips): the steps one by one.
 Both are checked by the same tests (``.ci/run`` runs the suite on each).
 
@@ -23,12 +23,11 @@ from functools import cache
 from typing import NamedTuple
 
 import psycopg
-from psycopg.pq import TransactionStatus
-from sqlalchemy import Connection, Dialect, bindparam, insert, select, text, update
+from sqlalchemy import Connection, DateTime, Dialect, Integer, bindparam, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from cases import residents
-from cases.numbering import format_case_number
+from cases.numbering import case_number
+from cases.residents import ResidentRow
 from cases.status import JOINABLE_STATUSES, ActorKind, CaseStatus, MessageKind
 from models import Attachment, Case, CaseEvent, CaseMessage, ContactPoint, InboundMessage, Representative
 
@@ -94,6 +93,7 @@ def fill_number(reply: str, number: str) -> str:
 def file_report(
     conn: Connection,
     delivery: Delivery,
+    resident: ResidentRow,
     message: MessageContent,
     *,
     summary: str,
@@ -101,10 +101,15 @@ def file_report(
     join_window: timedelta,
     replies: ReportReplies,
 ) -> Filed:
+    """File ``message`` for ``resident``, who must have been touched in this transaction: that
+    upsert holds the resident's row lock until commit, so one resident's deliveries are filed one
+    after another and each sees the case the previous one opened."""
     params = {
         "p_key": delivery.dedup_key, "p_openid": delivery.openid, "p_msg_type": delivery.kind[:32],
         "p_now": now, "p_cutoff": now - join_window, "p_summary": summary[:200],
-        "p_reply_opened": replies.opened, "p_reply_unrouted": replies.opened_unrouted,
+        "p_resident": resident.id, "p_representative": resident.representative_id,
+        "p_contact_point": resident.contact_point_id,
+        "p_reply_opened": replies.opened if resident.routed else replies.opened_unrouted,
         "p_reply_joined": replies.joined,
         **{f"p_{name}": getattr(message, name) for name in CONTENT_FIELDS},
         "p_kind": message.kind.value,
@@ -112,68 +117,51 @@ def file_report(
     }
     file = _file_in_one_statement if conn.dialect.name == "postgresql" else _file_step_by_step
     case_id, created_at, opened, reply = file(conn, params)
-    number = format_case_number(created_at.year, case_id)
+    number = case_number(case_id, created_at)
     return Filed(case_id, number, opened, fill_number(reply, number))
 
 
-# -- the rule ---------------------------------------------------------------------------------
-JOINABLE_SQL = ", ".join(f"'{status.value}'" for status in JOINABLE_STATUSES)
-
-
-def _joinable_case(resident_id: int):
-    """The case of this resident, still unanswered, written to within the window (the subquery
-    reads an alias of ``cases`` so that it is not correlated to the UPDATE around it)."""
-    candidate = cases.alias("candidate")
-    return (
-        select(candidate.c.id)
-        .where(
-            candidate.c.resident_id == resident_id,
-            candidate.c.status.in_([status.value for status in JOINABLE_STATUSES]),
-            candidate.c.last_message_at >= bindparam("p_cutoff"),
-        )
-        .order_by(candidate.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
-def _choose_reply(opened: bool, routed: bool, params: dict) -> str:
-    if not opened:
-        return params["p_reply_joined"]
-    return params["p_reply_opened"] if routed else params["p_reply_unrouted"]
+# -- the rule, shared by both ways ---------------------------------------------------------------
+JOINABLE = ", ".join(f"'{status.value}'" for status in JOINABLE_STATUSES)
+# Join the resident's latest unanswered case written to within the window. The conditions are
+# checked again on the row being updated, in case staff answered it meanwhile.
+JOIN_SQL = f"""
+    UPDATE cases SET last_message_at = :p_now, updated_at = :p_now
+    WHERE id = (SELECT candidate.id FROM cases AS candidate
+                WHERE candidate.resident_id = :p_resident AND candidate.status IN ({JOINABLE})
+                  AND candidate.last_message_at >= :p_cutoff
+                ORDER BY candidate.id DESC LIMIT 1)
+      AND status IN ({JOINABLE}) AND last_message_at >= :p_cutoff
+    RETURNING id, created_at"""
+_TYPES = (bindparam("p_now", type_=DateTime), bindparam("p_cutoff", type_=DateTime))
+_JOIN = text(JOIN_SQL).bindparams(*_TYPES).columns(id=Integer, created_at=DateTime)
 
 
 # -- SQLite: step by step ---------------------------------------------------------------------
 def _file_step_by_step(conn: Connection, params: dict) -> tuple[int, datetime, bool, str]:
-    resident = residents.touch(conn, params["p_openid"], params["p_now"])
     now = params["p_now"]
-    joined = conn.execute(
-        update(cases)
-        .where(cases.c.id == _joinable_case(resident.id))
-        .values(last_message_at=now, updated_at=now)
-        .returning(cases.c.id, cases.c.created_at),
-        {"p_cutoff": params["p_cutoff"]},
-    ).first()
+    joined = conn.execute(_JOIN, {k: params[k] for k in ("p_now", "p_cutoff", "p_resident")}).first()
     if joined is not None:
         case_id, created_at, opened = joined.id, joined.created_at, False
     else:
         sub_district = conn.scalar(
-            select(ContactPoint.sub_district_id).where(ContactPoint.id == resident.contact_point_id)
+            select(ContactPoint.sub_district_id).where(ContactPoint.id == params["p_contact_point"])
         ) or conn.scalar(
-            select(Representative.sub_district_id).where(Representative.id == resident.representative_id)
+            select(Representative.sub_district_id).where(Representative.id == params["p_representative"])
         )
         case_id = conn.execute(
             insert(cases).returning(cases.c.id),
-            {"resident_id": resident.id, "representative_id": resident.representative_id,
-             "contact_point_id": resident.contact_point_id, "sub_district_id": sub_district,
+            {"resident_id": params["p_resident"], "representative_id": params["p_representative"],
+             "contact_point_id": params["p_contact_point"], "sub_district_id": sub_district,
              "status": CaseStatus.SUBMITTED.value, "summary": params["p_summary"], "created_at": now,
              "updated_at": now, "last_message_at": now},
         ).scalar_one()
         created_at, opened = now, True
         conn.execute(
             insert(events),
-            {"case_id": case_id, "at": now, "actor_kind": ActorKind.RESIDENT.value, "actor_id": resident.id,
-             "action": "submit", "from_status": None, "to_status": CaseStatus.SUBMITTED.value, "note": ""},
+            {"case_id": case_id, "at": now, "actor_kind": ActorKind.RESIDENT.value,
+             "actor_id": params["p_resident"], "action": "submit", "from_status": None,
+             "to_status": CaseStatus.SUBMITTED.value, "note": ""},
         )
     message_id = conn.execute(
         insert(messages).returning(messages.c.id),
@@ -186,7 +174,7 @@ def _file_step_by_step(conn: Connection, params: dict) -> tuple[int, datetime, b
             {"message_id": message_id, "media_id": params["p_media_id"], "kind": params["p_kind"],
              "status": "pending", "attempts": 0, "created_at": now},
         )
-    reply = _choose_reply(opened, resident.routed, params)
+    reply = params["p_reply_opened"] if opened else params["p_reply_joined"]
     conn.execute(
         insert(inbound),
         {"dedup_key": params["p_key"], "openid": params["p_openid"], "msg_type": params["p_msg_type"],
@@ -197,33 +185,18 @@ def _file_step_by_step(conn: Connection, params: dict) -> tuple[int, datetime, b
 
 # -- PostgreSQL: one statement ----------------------------------------------------------------
 # The same steps as above. Every CTE runs exactly once, in order of dependence; "opened" acts
-# only when "joinable" found nothing. If the delivery was recorded already, the last INSERT
+# only when "joined" touched nothing. If the delivery was recorded already, the last INSERT
 # violates the unique dedup_key and the whole statement (so the whole filing) is undone.
 _ONE_STATEMENT = text(f"""
-WITH resident AS (
-    INSERT INTO residents (openid, subscribed, first_message_at, last_message_at, created_at)
-    VALUES (:p_openid, true, :p_now, :p_now, :p_now)
-    ON CONFLICT (openid) DO UPDATE SET
-        last_message_at = excluded.last_message_at,
-        first_message_at = coalesce(residents.first_message_at, excluded.first_message_at)
-    RETURNING id, representative_id, contact_point_id,
-        (representative_id IS NOT NULL OR contact_point_id IS NOT NULL) AS routed
-), joinable AS (
-    SELECT c.id FROM cases c JOIN resident r ON c.resident_id = r.id
-    WHERE c.status IN ({JOINABLE_SQL}) AND c.last_message_at >= :p_cutoff
-    ORDER BY c.id DESC LIMIT 1
-), joined AS (
-    UPDATE cases SET last_message_at = :p_now, updated_at = :p_now
-    FROM joinable WHERE cases.id = joinable.id
-    RETURNING cases.id, cases.created_at
+WITH joined AS ({JOIN_SQL}
 ), opened AS (
     INSERT INTO cases (resident_id, representative_id, contact_point_id, sub_district_id, status,
                        summary, created_at, updated_at, last_message_at)
-    SELECT r.id, r.representative_id, r.contact_point_id,
-           coalesce((SELECT sub_district_id FROM contact_points WHERE id = r.contact_point_id),
-                    (SELECT sub_district_id FROM representatives WHERE id = r.representative_id)),
+    SELECT :p_resident, :p_representative, :p_contact_point,
+           coalesce((SELECT sub_district_id FROM contact_points WHERE id = :p_contact_point),
+                    (SELECT sub_district_id FROM representatives WHERE id = :p_representative)),
            '{CaseStatus.SUBMITTED.value}', :p_summary, :p_now, :p_now, :p_now
-    FROM resident r WHERE NOT EXISTS (SELECT 1 FROM joinable)
+    WHERE NOT EXISTS (SELECT 1 FROM joined)
     RETURNING id, created_at
 ), filed AS (
     SELECT id, created_at, false AS opened FROM joined
@@ -231,27 +204,26 @@ WITH resident AS (
     SELECT id, created_at, true AS opened FROM opened
 ), submitted AS (
     INSERT INTO case_events (case_id, at, actor_kind, actor_id, action, from_status, to_status, note)
-    SELECT o.id, :p_now, '{ActorKind.RESIDENT.value}', r.id, 'submit', NULL, '{CaseStatus.SUBMITTED.value}', ''
-    FROM opened o CROSS JOIN resident r
+    SELECT id, :p_now, '{ActorKind.RESIDENT.value}', :p_resident, 'submit', NULL,
+           '{CaseStatus.SUBMITTED.value}', ''
+    FROM opened
 ), message AS (
     INSERT INTO case_messages (case_id, kind, msg_id, content, media_id, pic_url, media_format,
                                thumb_media_id, latitude, longitude, location_scale, location_label,
                                url, description, created_at)
-    SELECT f.id, :p_kind, :p_msg_id, :p_content, :p_media_id, :p_pic_url, :p_media_format,
+    SELECT id, :p_kind, :p_msg_id, :p_content, :p_media_id, :p_pic_url, :p_media_format,
            :p_thumb_media_id, :p_latitude, :p_longitude, :p_location_scale, :p_location_label,
            :p_url, :p_description, :p_now
-    FROM filed f
+    FROM filed
     RETURNING id
 ), attachment AS (
     INSERT INTO attachments (message_id, media_id, kind, status, attempts, created_at)
-    SELECT m.id, :p_media_id, :p_kind, 'pending', 0, :p_now FROM message m WHERE :p_attach
+    SELECT id, :p_media_id, :p_kind, 'pending', 0, :p_now FROM message WHERE :p_attach
 ), recorded AS (
     INSERT INTO inbound_messages (dedup_key, openid, msg_type, received_at, case_id, reply)
-    SELECT :p_key, :p_openid, :p_msg_type, :p_now, f.id,
-           CASE WHEN NOT f.opened THEN :p_reply_joined
-                WHEN r.routed THEN :p_reply_opened
-                ELSE :p_reply_unrouted END
-    FROM filed f CROSS JOIN resident r
+    SELECT :p_key, :p_openid, :p_msg_type, :p_now, id,
+           CASE WHEN opened THEN :p_reply_opened ELSE :p_reply_joined END
+    FROM filed
     RETURNING case_id, reply
 )
 SELECT recorded.case_id, filed.created_at, filed.opened, recorded.reply
@@ -265,23 +237,14 @@ def _one_statement_sql(dialect: Dialect) -> str:
 
 
 def _file_in_one_statement(conn: Connection, params: dict) -> tuple[int, datetime, bool, str]:
-    """Runs on the driver's connection: SQLAlchemy's per-call work costs as much as the
-    statement here. When the delivery has written nothing yet (the usual case: a text needs
-    no look-up before it is filed) the statement is its own transaction, which spares a BEGIN
-    and a COMMIT round trip; otherwise it joins the delivery's transaction."""
+    """Runs on the driver's connection, inside the delivery's transaction: SQLAlchemy's
+    per-call work would cost as much as the statement itself here."""
     driver = conn.connection.driver_connection
-    own_transaction = driver.info.transaction_status == TransactionStatus.IDLE
-    if own_transaction:
-        driver.autocommit = True
-    try:
-        with driver.cursor() as cursor:
-            sql = _one_statement_sql(conn.dialect)
-            try:
-                cursor.execute(sql, params)
-            except psycopg.IntegrityError as error:  # as SQLAlchemy would report it
-                raise IntegrityError(sql, params, error) from error
-            case_id, created_at, opened, reply = cursor.fetchone()
-    finally:
-        if own_transaction:
-            driver.autocommit = False
+    sql = _one_statement_sql(conn.dialect)
+    with driver.cursor() as cursor:
+        try:
+            cursor.execute(sql, params)
+        except psycopg.IntegrityError as error:  # as SQLAlchemy would report it
+            raise IntegrityError(sql, params, error, hide_parameters=True) from error
+        case_id, created_at, opened, reply = cursor.fetchone()
     return case_id, created_at, opened, reply

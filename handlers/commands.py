@@ -6,7 +6,7 @@ import unicodedata
 
 from sqlalchemy import func, select
 
-from cases.numbering import format_case_number
+from cases.numbering import case_number
 from handlers import texts
 from handlers.context import Context
 from handlers.registry import Handler, Reply
@@ -42,7 +42,7 @@ def on_my_cases(ctx: Context) -> Reply:
         total = ctx.conn.scalar(select(func.count()).select_from(Case).where(Case.resident_id == resident.id))
         more = total - RECENT_CASES
     return texts.my_cases(
-        [(format_case_number(row.created_at.year, row.id), row.status, row.summary) for row in rows], more
+        [(case_number(row.id, row.created_at), row.status, row.summary) for row in rows], more
     )
 
 

@@ -1,7 +1,7 @@
 """What residents report: text, images, voice, video, locations and links become case messages.
 
 An unbound resident's location is first a question of where to go: we list the nearest contact
-points (and keep the location on the case they are describing, if any).
+points, and file the location all the same (on the case they are describing, or a new one).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from handlers.context import Context
 from handlers.registry import Handler, Reply
 
 REPORT_TYPES = frozenset(kind.value for kind in MessageKind)
+FIELD_LIMITS = {"MediaId": 128, "ThumbMediaId": 128, "Format": 16}
 
 
 def _number(value, cast):
@@ -26,8 +27,10 @@ def _number(value, cast):
 
 
 def content_of(ctx: Context) -> MessageContent:
-    """Our record of a wechatpy message (raw fields, so odd values never raise here)."""
-    raw = ctx.message._data
+    """Our record of a wechatpy message (raw fields, so odd values never raise here). Media ids
+    and formats are cut to their columns; WeChat's own are far shorter."""
+    raw = {name: value[:FIELD_LIMITS[name]] if name in FIELD_LIMITS and value else value
+           for name, value in ctx.message._data.items()}
     kind = MessageKind(ctx.incoming.msg_type)
     common = {"kind": kind, "msg_id": _number(raw.get("MsgId"), int)}
     if kind is MessageKind.TEXT:
@@ -66,12 +69,15 @@ def on_report(ctx: Context) -> Reply:
     content = content_of(ctx)
     if content.kind is MessageKind.TEXT and not content.content.strip():
         return texts.HOW_TO_REPORT
+    return _file(ctx, content, texts.report_replies(ctx.settings.intake_join_window_minutes))
+
+
+def _file(ctx: Context, content: MessageContent, replies) -> Reply:
     incoming = ctx.incoming
     filed = intake.file_report(
-        ctx.conn, intake.Delivery(incoming.dedup_key, incoming.openid, incoming.kind), content,
-        summary=summary_of(content), now=ctx.now,
-        join_window=timedelta(minutes=ctx.settings.intake_join_window_minutes),
-        replies=texts.report_replies(ctx.settings.intake_join_window_minutes),
+        ctx.conn, intake.Delivery(incoming.dedup_key, incoming.openid, incoming.kind), ctx.resident(),
+        content, summary=summary_of(content), now=ctx.now,
+        join_window=timedelta(minutes=ctx.settings.intake_join_window_minutes), replies=replies,
     )
     ctx.case_id, ctx.recorded = filed.case_id, True
     return filed.reply
@@ -91,11 +97,14 @@ def on_unrouted_location(ctx: Context) -> Reply:
         ctx.conn, content.latitude, content.longitude, ctx.settings.intake_nearest_contact_points
     )
     if not choices:
-        return texts.NO_CONTACT_POINT_NEARBY
-    ctx.set_state("choose_contact_point", options=[card.id for card, _ in choices])
-    return texts.nearest_contact_points(
-        [(card.name, card.sub_district_name, card.address, metres) for card, metres in choices]
-    )
+        answer = texts.NO_CONTACT_POINT_NEARBY
+    else:
+        ctx.set_state("choose_contact_point", options=[card.id for card, _ in choices])
+        answer = texts.nearest_contact_points(
+            [(card.name, card.sub_district_name, card.address, metres) for card, metres in choices]
+        )
+    # The location is kept too: on the case the resident is describing, or as a case of its own.
+    return _file(ctx, content, texts.location_replies(answer))
 
 
 HANDLERS = [

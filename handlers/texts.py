@@ -92,6 +92,15 @@ def my_cases(rows: list[tuple[str, str, str]], more: int) -> str:
     return "\n".join(lines)
 
 
+def location_replies(answer: str) -> ReportReplies:
+    """An unbound resident's location: the answer to where to go, and where the location was kept."""
+    return ReportReplies(
+        opened=f"{answer}\n您发送的位置已登记，编号{NUMBER_SLOT}。",
+        opened_unrouted=f"{answer}\n您发送的位置已登记，编号{NUMBER_SLOT}。",
+        joined=f"{answer}\n您发送的位置已补充到{NUMBER_SLOT}。",
+    )
+
+
 def format_distance(metres: float) -> str:
     return f"{metres:.0f}米" if metres < 1000 else f"{metres / 1000:.1f}公里"
 

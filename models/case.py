@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cases.numbering import format_case_number
+from cases.numbering import case_number
 from cases.status import ActorKind, CaseStatus, MessageKind, Tier
 from models.base import Base
 
@@ -49,7 +49,7 @@ class Case(Base):
 
     @property
     def number(self) -> str:
-        return format_case_number(self.created_at.year, self.id)
+        return case_number(self.id, self.created_at)
 
 
 class CaseMessage(Base):
@@ -64,14 +64,14 @@ class CaseMessage(Base):
     msg_id: Mapped[int | None] = mapped_column(BigInteger)  # WeChat MsgId is 64-bit
     content: Mapped[str] = mapped_column(Text, default="")  # text, voice recognition, link title
     media_id: Mapped[str | None] = mapped_column(String(128))
-    pic_url: Mapped[str | None] = mapped_column(String(512))
+    pic_url: Mapped[str | None] = mapped_column(Text)
     media_format: Mapped[str | None] = mapped_column(String(16))
     thumb_media_id: Mapped[str | None] = mapped_column(String(128))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     location_scale: Mapped[int | None] = mapped_column(Integer)
-    location_label: Mapped[str | None] = mapped_column(String(255))
-    url: Mapped[str | None] = mapped_column(String(1024))
+    location_label: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 

@@ -158,8 +158,9 @@ def test_an_unbound_resident_sending_a_location_is_offered_the_nearest_contact_p
     assert lines[2].startswith("2. 东街第一联系点") and lines[3].startswith("3. 西街联系点")
     assert "公里" in lines[3]
     # The location joins the case they are describing; no new case is opened.
-    cases_now = all_cases(db)
-    assert len(cases_now) == 1
+    assert "位置已补充到2026-000001" in reply
+    assert len(all_cases(db)) == 1
+    assert db.scalars(select(CaseMessage.kind).order_by(CaseMessage.id)).all() == ["text", "location"]
     clock.advance(minutes=1)
     chosen = wechat.text("o-stranger", "１").text
     assert "东街第二联系点" in chosen and "东街街道人大工委" in chosen
@@ -172,11 +173,12 @@ def test_an_unbound_resident_sending_a_location_is_offered_the_nearest_contact_p
 
 
 def test_text_that_is_not_an_answer_falls_through_and_ends_the_question(wechat, clock, db, district):
-    wechat.location("o-stranger", 30.55, 114.30)
+    assert "位置已登记，编号2026-000001" in wechat.location("o-stranger", 30.55, 114.30).text
     clock.advance(seconds=30)
-    assert "编号" in wechat.text("o-stranger", "9").text  # no option 9: an ordinary message
+    assert "已补充到2026-000001" in wechat.text("o-stranger", "9").text  # no option 9: an ordinary message
     clock.advance(seconds=30)
     assert "已补充" in wechat.text("o-stranger", "1").text  # the question is closed now
+    assert resident(db, "o-stranger").contact_point_id is None
 
 
 def test_an_impossible_location_is_answered_politely(wechat, district):

@@ -56,8 +56,8 @@ EXPECTATIONS: dict[str, Expect] = {
     "video": REPORT,
     "shortvideo": REPORT,
     "link": REPORT,
-    # ...except a location, which lists the nearest contact points instead.
-    "location": Expect(TEXT, contains=("联系点", "东街第一联系点")),
+    # ...a location too, and its reply lists the nearest contact points.
+    "location": Expect(TEXT, contains=("联系点", "东街第一联系点", "位置已登记"), cases=1),
     # Follows, poster scans and unfollows.
     "event_subscribe": Expect(TEXT, contains=("欢迎关注",), subscribed=True),
     "event_subscribe_qrscene": Expect(TEXT, contains=("王晓明",), bound_to="wang01", subscribed=True),

@@ -55,6 +55,9 @@ CASES = [
     ("msgid-not-a-number", {}, lambda clock: _text_xml(clock).replace("<MsgId>", "<MsgId>x"), 400),
     ("nested-sender", {}, lambda clock: _text_xml(clock).replace(
         "<FromUserName><![CDATA[o-attacker]]></FromUserName>", "<FromUserName><a>1</a></FromUserName>"), 400),
+    ("nested-content", {}, lambda clock: _text_xml(clock).replace("<![CDATA[路灯坏了]]>", "<a>1</a>"), 400),
+    ("nested-event-key", {}, lambda clock: message_xml("o-x", "event", int(clock.time()), {"Event": "subscribe"})
+     .replace("</xml>", "<EventKey><a>rep:x</a></EventKey></xml>"), 400),
     ("billion-laughs", {}, lambda clock: BILLION_LAUGHS, 400),
     ("external-entity", {}, lambda clock: EXTERNAL_ENTITY, 400),
     ("aes-without-msg-signature", {"encrypt_type": "aes"},
