@@ -7,6 +7,8 @@ with a ``ConfigError`` that names the key.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import tomllib
 from collections.abc import Mapping
@@ -23,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "wechat.token": "",
     "wechat.aes_key": "",
     "wechat.api_base_url": "https://api.weixin.qq.com/cgi-bin/",
+    "wechat.allow_plaintext": False,
     "webhook.max_body_bytes": 65536,
     "webhook.replay_window_seconds": 300,
     "webhook.dedup_ttl_seconds": 900,
@@ -56,6 +59,7 @@ class Settings:
     wechat_token: str
     wechat_aes_key: str
     wechat_api_base_url: str
+    wechat_allow_plaintext: bool
     webhook_max_body_bytes: int
     webhook_replay_window_seconds: int
     webhook_dedup_ttl_seconds: int
@@ -66,6 +70,11 @@ class Settings:
     @property
     def wechat_configured(self) -> bool:
         return bool(self.wechat_appid and self.wechat_secret)
+
+    @property
+    def accepts_plaintext(self) -> bool:
+        """Plaintext bodies are not signed: with an AES key, only encrypted ones are believed."""
+        return not self.wechat_aes_key or self.wechat_allow_plaintext
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -81,6 +90,12 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def _coerce(key: str, value: Any) -> Any:
     default = DEFAULTS[key]
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "false", "0", "no", ""):
+            return value.strip().lower() in ("true", "1", "yes")
+        raise ConfigError(key, f"expected true or false, got {value!r}")
     if isinstance(default, int):
         if isinstance(value, bool):
             raise ConfigError(key, f"expected a whole number, got {value!r}")
@@ -110,6 +125,13 @@ def _validate(values: dict[str, Any]) -> None:
     aes_key = values["wechat.aes_key"]
     if aes_key and len(aes_key) != 43:
         raise ConfigError("wechat.aes_key", f"EncodingAESKey must be 43 characters, got {len(aes_key)}")
+    if aes_key:
+        try:
+            decoded = base64.b64decode(aes_key + "=", validate=True)
+        except binascii.Error:
+            decoded = b""
+        if len(decoded) != 32:
+            raise ConfigError("wechat.aes_key", "EncodingAESKey must be 43 characters of A-Z, a-z and 0-9")
     if aes_key and not values["wechat.token"]:
         raise ConfigError("wechat.token", "safe mode (wechat.aes_key) also needs the callback token")
     if aes_key and not values["wechat.appid"]:

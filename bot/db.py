@@ -10,7 +10,6 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str) -> Engine:
@@ -18,15 +17,14 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 15})
+        engine = create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
         _tune_sqlite(engine)
         return engine
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg")
     # Prepared statements after the second use: the intake runs the same few statements always.
-    return create_engine(
-        url, pool_size=5, connect_args={"prepare_threshold": 2}
-    )
+    # Parameters stay out of error messages: they hold residents' openids and words.
+    return create_engine(url, pool_size=5, connect_args={"prepare_threshold": 2}, hide_parameters=True)
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -44,7 +42,3 @@ def _tune_sqlite(engine: Engine) -> None:
     def _on_begin(connection):
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         connection.exec_driver_sql("BEGIN DEFERRED" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
-
-
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)

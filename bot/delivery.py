@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
 
 import redis
 from sqlalchemy import Engine, insert, select
@@ -39,12 +38,7 @@ cases = Case.__table__
 REDIS_PAUSE_SECONDS = 5.0
 
 
-@dataclass(frozen=True)
-class _Missing:
-    pass
-
-
-MISSING = _Missing()
+MISSING = object()  # no delivery recorded under that key
 
 
 def seen_key(dedup_key: str) -> str:
@@ -75,7 +69,8 @@ class Deliveries:
         try:
             return self._process(incoming, state)
         except Exception:
-            self._release(incoming.dedup_key)  # let WeChat's retry try again
+            if claimed:
+                self._release(incoming.dedup_key)  # let WeChat's retry try again
             raise
 
     # -- Redis fast path -------------------------------------------------------------------
@@ -120,7 +115,7 @@ class Deliveries:
             self._redis_failed(error)
 
     # -- the database guard ----------------------------------------------------------------
-    def stored_reply(self, dedup_key: str) -> str | None | _Missing:
+    def stored_reply(self, dedup_key: str) -> str | None | object:
         with self.engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
             row = conn.execute(
                 select(inbound.c.reply, inbound.c.case_id, cases.c.created_at)

@@ -79,8 +79,10 @@ def receive():
             xml = svc.safe_mode.open(body, request.args.get("msg_signature"), timestamp, nonce)
         except EnvelopeError as error:
             _refuse(error.status, str(error))
-    else:
+    elif settings.accepts_plaintext:
         xml = body
+    else:
+        _refuse(403, "plaintext delivery to an account in safe mode")
     try:
         incoming = parse_incoming(xml)
     except MalformedMessage as error:

@@ -9,7 +9,7 @@ from functools import cache
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from cases.sql import insert_for
-from cases.status import ActorKind
+from cases.status import OPEN_STATUSES, ActorKind
 from models import Case, CaseEvent, Resident, ResidentScan
 
 residents = Resident.__table__
@@ -100,6 +100,7 @@ def bind(
             cases_table.c.resident_id == resident.id,
             cases_table.c.representative_id.is_(None),
             cases_table.c.sub_district_id.is_(None),
+            cases_table.c.status.in_([status.value for status in OPEN_STATUSES]),
         )
     ).all()
     if unrouted:

@@ -47,6 +47,7 @@ def settings_overrides(tmp_path, external_schema) -> dict[str, object]:
         "wechat.appid": APPID,
         "wechat.secret": "test-secret",
         "wechat.aes_key": AES_KEY,
+        "wechat.allow_plaintext": True,  # the tests speak all three modes to one app
         "secret_key": "test-secret-key",
         "media.dir": str(tmp_path / "media"),
     }

@@ -33,6 +33,8 @@ def test_file_then_environment_then_overrides(tmp_path):
 
 BAD = [
     ({"MINYI_WECHAT_AES_KEY": "short", "MINYI_WECHAT_TOKEN": "t", "MINYI_WECHAT_APPID": "wx"}, "wechat.aes_key"),
+    ({"MINYI_WECHAT_AES_KEY": "!" * 43, "MINYI_WECHAT_TOKEN": "t", "MINYI_WECHAT_APPID": "wx"}, "wechat.aes_key"),
+    ({"MINYI_WECHAT_ALLOW_PLAINTEXT": "maybe"}, "wechat.allow_plaintext"),
     ({"MINYI_DATABASE_URL": "mysql://root@localhost/minyi"}, "database_url"),
     ({"MINYI_DATABASE_URL": "minyi.db"}, "database_url"),
     ({"MINYI_REDIS_URL": "127.0.0.1:6379"}, "redis_url"),
@@ -45,7 +47,7 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("environ, key", BAD, ids=[key for _, key in BAD])
+@pytest.mark.parametrize("environ, key", BAD, ids=[f"{key}-{index}" for index, (_, key) in enumerate(BAD)])
 def test_a_bad_value_names_its_key(environ, key):
     with pytest.raises(ConfigError) as raised:
         load_settings(environ=environ)

@@ -12,7 +12,7 @@ from bot import create_app
 from bot.services import services
 from bot.signing import signature
 from models import Case, InboundMessage
-from tests.support import ACCOUNT, APPID, TOKEN, message_xml, next_msg_id
+from tests.support import ACCOUNT, APPID, TOKEN, WeChatServer, message_xml, next_msg_id
 
 
 def _text_xml(clock, content="路灯坏了") -> str:
@@ -154,4 +154,17 @@ def test_without_a_token_the_webhook_is_closed(settings_overrides, clock):
     client = app.test_client()
     assert client.post("/wechat", query_string=_signed(clock), data=_text_xml(clock)).status_code == 503
     assert client.get("/wechat", query_string={**_signed(clock), "echostr": "e"}).status_code == 503
+    services(app).engine.dispose()
+
+
+def test_an_account_in_safe_mode_refuses_plaintext(settings_overrides, clock, db):
+    app = create_app({**settings_overrides, "wechat.allow_plaintext": False})
+    services(app).set_clock(clock)
+    server = WeChatServer(app.test_client(), clock)
+    forged = server.text("o-victim", "假冒的消息")
+    assert forged.status == 403
+    assert server.text("o-real", "真实的消息", mode="safe").status == 200
+    assert server.text("o-real", "兼容模式的消息", mode="compatible").status == 200
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(InboundMessage)) == 2
     services(app).engine.dispose()
