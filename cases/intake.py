@@ -6,8 +6,8 @@ reply, all in the delivery's transaction. The unique
 ``dedup_key`` of that row makes a second attempt at the same delivery fail as a whole.
 
 Two ways to run the same steps, chosen by the database:
-- PostgreSQL: one statement of data-modifying CTEs, so the whole filing costs the server one
-  parse, one plan and one round trip (about as much as two hand-written INSERTs);
+- PostgreSQL: the resident's touch, then one statement of data-modifying CTEs, so the whole
+  filing costs the server one parse, one plan and one round trip;
 - SQLite (embedded, no round trips): the steps one by one.
 Both are checked by the same tests (``.ci/run`` runs the suite on each).
 
@@ -26,8 +26,8 @@ import psycopg
 from sqlalchemy import Connection, DateTime, Dialect, Integer, bindparam, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
+from cases import residents
 from cases.numbering import case_number
-from cases.residents import ResidentRow
 from cases.status import JOINABLE_STATUSES, ActorKind, CaseStatus, MessageKind
 from models import Attachment, Case, CaseEvent, CaseMessage, ContactPoint, InboundMessage, Representative
 
@@ -93,7 +93,6 @@ def fill_number(reply: str, number: str) -> str:
 def file_report(
     conn: Connection,
     delivery: Delivery,
-    resident: ResidentRow,
     message: MessageContent,
     *,
     summary: str,
@@ -101,15 +100,13 @@ def file_report(
     join_window: timedelta,
     replies: ReportReplies,
 ) -> Filed:
-    """File ``message`` for ``resident``, who must have been touched in this transaction: that
-    upsert holds the resident's row lock until commit, so one resident's deliveries are filed one
-    after another and each sees the case the previous one opened."""
+    """Touch the resident, then file ``message``. The touch (an upsert) holds the resident's row
+    lock until commit, so one resident's deliveries are filed one after another, and the filing,
+    a later statement, sees the case the previous one opened."""
     params = {
         "p_key": delivery.dedup_key, "p_openid": delivery.openid, "p_msg_type": delivery.kind[:32],
         "p_now": now, "p_cutoff": now - join_window, "p_summary": summary[:200],
-        "p_resident": resident.id, "p_representative": resident.representative_id,
-        "p_contact_point": resident.contact_point_id,
-        "p_reply_opened": replies.opened if resident.routed else replies.opened_unrouted,
+        "p_reply_opened": replies.opened, "p_reply_unrouted": replies.opened_unrouted,
         "p_reply_joined": replies.joined,
         **{f"p_{name}": getattr(message, name) for name in CONTENT_FIELDS},
         "p_kind": message.kind.value,
@@ -128,7 +125,8 @@ JOINABLE = ", ".join(f"'{status.value}'" for status in JOINABLE_STATUSES)
 JOIN_SQL = f"""
     UPDATE cases SET last_message_at = :p_now, updated_at = :p_now
     WHERE id = (SELECT candidate.id FROM cases AS candidate
-                WHERE candidate.resident_id = :p_resident AND candidate.status IN ({JOINABLE})
+                WHERE candidate.resident_id = (SELECT id FROM residents WHERE openid = :p_openid)
+                  AND candidate.status IN ({JOINABLE})
                   AND candidate.last_message_at >= :p_cutoff
                 ORDER BY candidate.id DESC LIMIT 1)
       AND status IN ({JOINABLE}) AND last_message_at >= :p_cutoff
@@ -140,7 +138,10 @@ _JOIN = text(JOIN_SQL).bindparams(*_TYPES).columns(id=Integer, created_at=DateTi
 # -- SQLite: step by step ---------------------------------------------------------------------
 def _file_step_by_step(conn: Connection, params: dict) -> tuple[int, datetime, bool, str]:
     now = params["p_now"]
-    joined = conn.execute(_JOIN, {k: params[k] for k in ("p_now", "p_cutoff", "p_resident")}).first()
+    resident = residents.touch(conn, params["p_openid"], now)
+    params.update(p_resident=resident.id, p_representative=resident.representative_id,
+                  p_contact_point=resident.contact_point_id)
+    joined = conn.execute(_JOIN, {k: params[k] for k in ("p_now", "p_cutoff", "p_openid")}).first()
     if joined is not None:
         case_id, created_at, opened = joined.id, joined.created_at, False
     else:
@@ -174,7 +175,8 @@ def _file_step_by_step(conn: Connection, params: dict) -> tuple[int, datetime, b
             {"message_id": message_id, "media_id": params["p_media_id"], "kind": params["p_kind"],
              "status": "pending", "attempts": 0, "created_at": now},
         )
-    reply = params["p_reply_opened"] if opened else params["p_reply_joined"]
+    reply = params["p_reply_joined"] if not opened else (
+        params["p_reply_opened"] if resident.routed else params["p_reply_unrouted"])
     conn.execute(
         insert(inbound),
         {"dedup_key": params["p_key"], "openid": params["p_openid"], "msg_type": params["p_msg_type"],
@@ -183,20 +185,24 @@ def _file_step_by_step(conn: Connection, params: dict) -> tuple[int, datetime, b
     return case_id, created_at, opened, reply
 
 
-# -- PostgreSQL: one statement ----------------------------------------------------------------
+# -- PostgreSQL: the touch, then one statement ------------------------------------------------
 # The same steps as above. Every CTE runs exactly once, in order of dependence; "opened" acts
 # only when "joined" touched nothing. If the delivery was recorded already, the last INSERT
-# violates the unique dedup_key and the whole statement (so the whole filing) is undone.
+# violates the unique dedup_key and the delivery's transaction is rolled back.
 _ONE_STATEMENT = text(f"""
-WITH joined AS ({JOIN_SQL}
+WITH resident AS (
+    SELECT id, representative_id, contact_point_id,
+           (representative_id IS NOT NULL OR contact_point_id IS NOT NULL) AS routed
+    FROM residents WHERE openid = :p_openid
+), joined AS ({JOIN_SQL}
 ), opened AS (
     INSERT INTO cases (resident_id, representative_id, contact_point_id, sub_district_id, status,
                        summary, created_at, updated_at, last_message_at)
-    SELECT :p_resident, :p_representative, :p_contact_point,
-           coalesce((SELECT sub_district_id FROM contact_points WHERE id = :p_contact_point),
-                    (SELECT sub_district_id FROM representatives WHERE id = :p_representative)),
+    SELECT r.id, r.representative_id, r.contact_point_id,
+           coalesce((SELECT sub_district_id FROM contact_points WHERE id = r.contact_point_id),
+                    (SELECT sub_district_id FROM representatives WHERE id = r.representative_id)),
            '{CaseStatus.SUBMITTED.value}', :p_summary, :p_now, :p_now, :p_now
-    WHERE NOT EXISTS (SELECT 1 FROM joined)
+    FROM resident r WHERE NOT EXISTS (SELECT 1 FROM joined)
     RETURNING id, created_at
 ), filed AS (
     SELECT id, created_at, false AS opened FROM joined
@@ -204,9 +210,9 @@ WITH joined AS ({JOIN_SQL}
     SELECT id, created_at, true AS opened FROM opened
 ), submitted AS (
     INSERT INTO case_events (case_id, at, actor_kind, actor_id, action, from_status, to_status, note)
-    SELECT id, :p_now, '{ActorKind.RESIDENT.value}', :p_resident, 'submit', NULL,
+    SELECT o.id, :p_now, '{ActorKind.RESIDENT.value}', r.id, 'submit', NULL,
            '{CaseStatus.SUBMITTED.value}', ''
-    FROM opened
+    FROM opened o CROSS JOIN resident r
 ), message AS (
     INSERT INTO case_messages (case_id, kind, msg_id, content, media_id, pic_url, media_format,
                                thumb_media_id, latitude, longitude, location_scale, location_label,
@@ -221,9 +227,11 @@ WITH joined AS ({JOIN_SQL}
     SELECT id, :p_media_id, :p_kind, 'pending', 0, :p_now FROM message WHERE :p_attach
 ), recorded AS (
     INSERT INTO inbound_messages (dedup_key, openid, msg_type, received_at, case_id, reply)
-    SELECT :p_key, :p_openid, :p_msg_type, :p_now, id,
-           CASE WHEN opened THEN :p_reply_opened ELSE :p_reply_joined END
-    FROM filed
+    SELECT :p_key, :p_openid, :p_msg_type, :p_now, f.id,
+           CASE WHEN NOT f.opened THEN :p_reply_joined
+                WHEN r.routed THEN :p_reply_opened
+                ELSE :p_reply_unrouted END
+    FROM filed f CROSS JOIN resident r
     RETURNING case_id, reply
 )
 SELECT recorded.case_id, filed.created_at, filed.opened, recorded.reply
@@ -232,19 +240,26 @@ FROM recorded JOIN filed ON filed.id = recorded.case_id
 
 
 @cache
-def _one_statement_sql(dialect: Dialect) -> str:
-    return _ONE_STATEMENT.compile(dialect=dialect).string
+def _driver_sql(dialect: Dialect) -> tuple[str, str, dict]:
+    """The touch and the filing as psycopg runs them; the touch's constants (``subscribed =
+    true``) are parameters of SQLAlchemy's compiled form, kept here with their values."""
+    touch = residents.touch_statement(dialect.name, subscribing=False).compile(dialect=dialect)
+    return touch.string, _ONE_STATEMENT.compile(dialect=dialect).string, dict(touch.params)
 
 
 def _file_in_one_statement(conn: Connection, params: dict) -> tuple[int, datetime, bool, str]:
     """Runs on the driver's connection, inside the delivery's transaction: SQLAlchemy's
-    per-call work would cost as much as the statement itself here."""
+    per-call work would cost as much as the statements themselves here. The touch must be a
+    statement of its own: a statement sees the data as it was when it began, so only a later
+    statement, started once the row lock is ours, sees the case a concurrent delivery opened.
+    (A psycopg pipeline for the two measured no faster.)"""
     driver = conn.connection.driver_connection
-    sql = _one_statement_sql(conn.dialect)
-    with driver.cursor() as cursor:
-        try:
-            cursor.execute(sql, params)
-        except psycopg.IntegrityError as error:  # as SQLAlchemy would report it
-            raise IntegrityError(sql, params, error, hide_parameters=True) from error
-        case_id, created_at, opened, reply = cursor.fetchone()
+    touch_sql, filing_sql, touch_params = _driver_sql(conn.dialect)
+    try:
+        with driver.cursor() as cursor:
+            cursor.execute(touch_sql, {**touch_params, "p_openid": params["p_openid"], "p_now": params["p_now"]})
+            cursor.execute(filing_sql, params)
+            case_id, created_at, opened, reply = cursor.fetchone()
+    except psycopg.IntegrityError as error:  # as SQLAlchemy would report it
+        raise IntegrityError(filing_sql, params, error, hide_parameters=True) from error
     return case_id, created_at, opened, reply

@@ -30,7 +30,7 @@ class ResidentRow:
 
 
 @cache
-def _touch_statement(dialect_name: str, subscribing: bool):
+def touch_statement(dialect_name: str, subscribing: bool):
     stmt = insert_for(dialect_name, residents).values(
         openid=bindparam("p_openid"),
         subscribed=True,
@@ -57,7 +57,7 @@ def touch(conn: Connection, openid: str, now: datetime, *, subscribing: bool = F
     On PostgreSQL this also locks the resident's row until commit, so one resident's deliveries
     are handled one after another even when they arrive together."""
     row = conn.execute(
-        _touch_statement(conn.dialect.name, subscribing), {"p_openid": openid, "p_now": now}
+        touch_statement(conn.dialect.name, subscribing), {"p_openid": openid, "p_now": now}
     ).one()
     return ResidentRow(row.id, openid, row.representative_id, row.contact_point_id)
 

@@ -75,8 +75,8 @@ def on_report(ctx: Context) -> Reply:
 def _file(ctx: Context, content: MessageContent, replies) -> Reply:
     incoming = ctx.incoming
     filed = intake.file_report(
-        ctx.conn, intake.Delivery(incoming.dedup_key, incoming.openid, incoming.kind), ctx.resident(),
-        content, summary=summary_of(content), now=ctx.now,
+        ctx.conn, intake.Delivery(incoming.dedup_key, incoming.openid, incoming.kind), content,
+        summary=summary_of(content), now=ctx.now,
         join_window=timedelta(minutes=ctx.settings.intake_join_window_minutes), replies=replies,
     )
     ctx.case_id, ctx.recorded = filed.case_id, True
