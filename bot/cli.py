@@ -96,12 +96,13 @@ def run(host: str, port: int) -> None:
     from werkzeug.serving import make_server
 
     from bot import create_app
+    from bot.services import services
 
     try:
         app = create_app()
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    settings = _settings()
+    settings = services(app).settings
     click.echo(f"minyi serving on http://{host}:{port}  (webhook: http://{host}:{port}/wechat)")
     click.echo(f"database: {_safe_url(settings.database_url)}")
     if not settings.wechat_configured:

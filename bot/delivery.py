@@ -31,7 +31,7 @@ from models import Case, InboundMessage
 log = logging.getLogger(__name__)
 
 inbound = InboundMessage.__table__
-cases = Case.__table__
+case_table = Case.__table__
 
 # After Redis fails, go straight to the database guard for this long instead of paying a
 # connection timeout on every delivery.
@@ -118,8 +118,8 @@ class Deliveries:
     def stored_reply(self, dedup_key: str) -> str | None | object:
         with self.engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
             row = conn.execute(
-                select(inbound.c.reply, inbound.c.case_id, cases.c.created_at)
-                .outerjoin(cases, cases.c.id == inbound.c.case_id)
+                select(inbound.c.reply, inbound.c.case_id, case_table.c.created_at)
+                .outerjoin(case_table, case_table.c.id == inbound.c.case_id)
                 .where(inbound.c.dedup_key == dedup_key)
             ).first()
         if row is None:

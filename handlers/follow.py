@@ -36,7 +36,8 @@ def on_follow(ctx: Context) -> Reply:
     )
     ctx.clear_state()
     return texts.welcome_representative(
-        card.name, card.level, card.constituency, card.contact_point_name, card.contact_point_address
+        card.name, card.level, card.constituency, card.contact_point_name, card.contact_point_address,
+        card.committee_phone,
     )
 
 

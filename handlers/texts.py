@@ -54,13 +54,15 @@ BAD_LOCATION = "抱歉，没能读出这个位置。请重新发送位置，或�
 
 
 def welcome_representative(
-    name: str, level: str, constituency: str, contact_point: str, address: str
+    name: str, level: str, constituency: str, contact_point: str, address: str, committee_phone: str = ""
 ) -> str:
     lines = [f"您好，欢迎关注民意直通车！您已联系上{LEVEL_LABELS.get(level, '人大代表')}{name}。"]
     if constituency:
         lines.append(f"选区：{constituency}")
     if contact_point:
         lines.append(f"联系点：{contact_point}" + (f"（{address}）" if address else ""))
+    if committee_phone:
+        lines.append(f"街道人大工委电话：{committee_phone}")
     lines.append(HOW_TO_REPORT)
     return "\n".join(lines)
 

@@ -19,7 +19,7 @@ def all_cases(db) -> list[Case]:
 
 def test_a_new_follower_scanning_a_poster_is_bound_and_welcomed(wechat, db, district):
     reply = wechat.scan_poster("o-zhang", "wang01").text
-    for part in ("王晓明", "区人大代表", "第3选区", "东街第一联系点", "示例区东街1号", "进度"):
+    for part in ("王晓明", "区人大代表", "第3选区", "东街第一联系点", "示例区东街1号", "027-8000 1001", "进度"):
         assert part in reply
     person = resident(db, "o-zhang")
     assert person.representative_id == district["reps"]["wang"].id
