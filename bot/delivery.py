@@ -37,7 +37,6 @@ case_table = Case.__table__
 # connection timeout on every delivery.
 REDIS_PAUSE_SECONDS = 5.0
 
-
 MISSING = object()  # no delivery recorded under that key
 
 
@@ -155,6 +154,7 @@ class Deliveries:
             self._save_state(incoming.openid, ctx.next_state)
         log.debug("delivery %s handled by %s", incoming.dedup_key, handler)
         return reply
+
 
 def _decode_state(raw: bytes | None) -> ConversationState | None:
     if not raw:

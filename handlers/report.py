@@ -72,7 +72,7 @@ def on_report(ctx: Context) -> Reply:
     return _file(ctx, content, texts.report_replies(ctx.settings.intake_join_window_minutes))
 
 
-def _file(ctx: Context, content: MessageContent, replies) -> Reply:
+def _file(ctx: Context, content: MessageContent, replies: intake.ReportReplies) -> Reply:
     incoming = ctx.incoming
     filed = intake.file_report(
         ctx.conn, intake.Delivery(incoming.dedup_key, incoming.openid, incoming.kind), content,
