@@ -34,6 +34,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         log.warning("secret_key is not set: a random key is used and sessions end on restart")
 
     engine = make_engine(settings.database_url)
+    # Deliveries run at REPEATABLE READ on PostgreSQL and retry on conflict (bot.delivery).
+    delivery_engine = (
+        make_engine(settings.database_url, repeatable_read=True)
+        if engine.dialect.name == "postgresql"
+        else engine
+    )
     redis_client, redis_shared = make_redis(settings.redis_url)
     if not redis_shared:
         log.warning("redis_url is not set: using an in-process Redis stand-in (one process only)")
@@ -55,7 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         redis=redis_client,
         redis_shared=redis_shared,
         safe_mode=safe_mode,
-        deliveries=Deliveries(settings, engine, redis_client, clock),
+        deliveries=Deliveries(settings, delivery_engine, redis_client, clock),
     )
     app.register_blueprint(webhook.bp)
     app.register_error_handler(HTTPException, _plain_http_error)

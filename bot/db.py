@@ -12,7 +12,11 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, repeatable_read: bool = False) -> Engine:
+    """``repeatable_read``: every transaction of this engine's PostgreSQL sessions, including a
+    statement run on its own in autocommit, sees one snapshot and fails with a serialization
+    error (SQLSTATE 40001) rather than act on data a concurrent transaction has changed since;
+    its user retries. (SQLite serializes writers anyway.)"""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -24,7 +28,10 @@ def make_engine(url: str) -> Engine:
         url = parsed.set(drivername="postgresql+psycopg")
     # Prepared statements after the second use: the intake runs the same few statements always.
     # Parameters stay out of error messages: they hold residents' openids and words.
-    return create_engine(url, pool_size=5, connect_args={"prepare_threshold": 2}, hide_parameters=True)
+    connect_args: dict = {"prepare_threshold": 2}
+    if repeatable_read:
+        connect_args["options"] = "-c default_transaction_isolation=repeatable\\ read"
+    return create_engine(url, pool_size=5, connect_args=connect_args, hide_parameters=True)
 
 
 def _tune_sqlite(engine: Engine) -> None:

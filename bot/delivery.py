@@ -15,7 +15,7 @@ import time
 
 import redis
 from sqlalchemy import Engine, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.clock import SystemClock
 from bot.config import Settings
@@ -36,6 +36,9 @@ case_table = Case.__table__
 # After Redis fails, go straight to the database guard for this long instead of paying a
 # connection timeout on every delivery.
 REDIS_PAUSE_SECONDS = 5.0
+# Attempts for a delivery that keeps meeting concurrent ones (a resident's burst of photos).
+CONFLICT_ATTEMPTS = 8
+CONFLICT_SQLSTATES = ("40001", "40P01")  # serialization failure, deadlock
 
 MISSING = object()  # no delivery recorded under that key
 
@@ -66,7 +69,7 @@ class Deliveries:
             # guard, which makes this attempt wait for a concurrent one and then fail as a whole.
             log.info("delivery %s claimed in Redis but not recorded yet", incoming.dedup_key)
         try:
-            return self._process(incoming, state)
+            return self._process_retrying(incoming, state)
         except Exception:
             if claimed:
                 self._release(incoming.dedup_key)  # let WeChat's retry try again
@@ -127,6 +130,18 @@ class Deliveries:
             return row.reply
         return fill_number(row.reply, case_number(row.case_id, row.created_at))
 
+    def _process_retrying(self, incoming: Incoming, state: ConversationState | None) -> str | None:
+        """A delivery that met a concurrent one (SQLSTATE 40001/40P01 at REPEATABLE READ) was
+        rolled back whole; it runs again on fresh data."""
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                return self._process(incoming, state)
+            except DBAPIError as error:
+                if attempt == CONFLICT_ATTEMPTS or not _is_conflict(error):
+                    raise
+                log.debug("delivery %s met a concurrent one; attempt %d", incoming.dedup_key, attempt + 1)
+        raise AssertionError("unreachable")
+
     def _process(self, incoming: Incoming, state: ConversationState | None) -> str | None:
         """One transaction: the first matching handler acts, and the delivery is recorded with
         its reply. If another attempt recorded it first, the unique key fails the insert, this
@@ -154,6 +169,10 @@ class Deliveries:
             self._save_state(incoming.openid, ctx.next_state)
         log.debug("delivery %s handled by %s", incoming.dedup_key, handler)
         return reply
+
+
+def _is_conflict(error: DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) in CONFLICT_SQLSTATES
 
 
 def _decode_state(raw: bytes | None) -> ConversationState | None:

@@ -26,6 +26,11 @@ class Services:
     safe_mode: SafeMode | None
     deliveries: Deliveries
 
+    def dispose(self) -> None:
+        """Close every pooled database connection (tests, shutdown)."""
+        self.engine.dispose()
+        self.deliveries.engine.dispose()
+
     def set_clock(self, clock: SystemClock) -> None:
         """Tests freeze time here; everything that asks for "now" asks this clock."""
         self.clock = clock

@@ -6,8 +6,8 @@ reply, all in the delivery's transaction. The unique
 ``dedup_key`` of that row makes a second attempt at the same delivery fail as a whole.
 
 Two ways to run the same steps, chosen by the database:
-- PostgreSQL: the resident's touch, then one statement of data-modifying CTEs, so the whole
-  filing costs the server one parse, one plan and one round trip;
+- PostgreSQL: one statement of data-modifying CTEs, so the whole filing costs the server one
+  parse, one plan and one round trip (as its own transaction, when nothing was written before);
 - SQLite (embedded, no round trips): the steps one by one.
 Both are checked by the same tests (``.ci/run`` runs the suite on each).
 
@@ -23,8 +23,9 @@ from functools import cache
 from typing import NamedTuple
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, DateTime, Dialect, Integer, bindparam, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from cases import residents
 from cases.numbering import case_number
@@ -100,9 +101,9 @@ def file_report(
     join_window: timedelta,
     replies: ReportReplies,
 ) -> Filed:
-    """Touch the resident, then file ``message``. The touch (an upsert) holds the resident's row
-    lock until commit, so one resident's deliveries are filed one after another, and the filing,
-    a later statement, sees the case the previous one opened."""
+    """Touch the resident (an upsert) and file ``message``: join the case they are describing
+    or open one. Two deliveries for one resident at once are filed one after the other (SQLite
+    serializes writers; on PostgreSQL see _ONE_STATEMENT)."""
     params = {
         "p_key": delivery.dedup_key, "p_openid": delivery.openid, "p_msg_type": delivery.kind[:32],
         "p_now": now, "p_cutoff": now - join_window, "p_summary": summary[:200],
@@ -185,15 +186,22 @@ def _file_step_by_step(conn: Connection, params: dict) -> tuple[int, datetime, b
     return case_id, created_at, opened, reply
 
 
-# -- PostgreSQL: the touch, then one statement ------------------------------------------------
+# -- PostgreSQL: one statement ----------------------------------------------------------------
 # The same steps as above. Every CTE runs exactly once, in order of dependence; "opened" acts
 # only when "joined" touched nothing. If the delivery was recorded already, the last INSERT
-# violates the unique dedup_key and the delivery's transaction is rolled back.
+# violates the unique dedup_key and the whole statement is undone. The statement sees the data
+# as of its start; at REPEATABLE READ (the deliveries' engine, bot.db) a concurrent delivery for
+# the same resident makes the upsert fail with a serialization error instead of acting on a
+# stale view, and the delivery is retried (bot.delivery).
 _ONE_STATEMENT = text(f"""
 WITH resident AS (
-    SELECT id, representative_id, contact_point_id,
-           (representative_id IS NOT NULL OR contact_point_id IS NOT NULL) AS routed
-    FROM residents WHERE openid = :p_openid
+    INSERT INTO residents (openid, subscribed, first_message_at, last_message_at, created_at)
+    VALUES (:p_openid, true, :p_now, :p_now, :p_now)
+    ON CONFLICT (openid) DO UPDATE SET
+        last_message_at = excluded.last_message_at,
+        first_message_at = coalesce(residents.first_message_at, excluded.first_message_at)
+    RETURNING id, representative_id, contact_point_id,
+        (representative_id IS NOT NULL OR contact_point_id IS NOT NULL) AS routed
 ), joined AS ({JOIN_SQL}
 ), opened AS (
     INSERT INTO cases (resident_id, representative_id, contact_point_id, sub_district_id, status,
@@ -240,26 +248,27 @@ FROM recorded JOIN filed ON filed.id = recorded.case_id
 
 
 @cache
-def _driver_sql(dialect: Dialect) -> tuple[str, str, dict]:
-    """The touch and the filing as psycopg runs them; the touch's constants (``subscribed =
-    true``) are parameters of SQLAlchemy's compiled form, kept here with their values."""
-    touch = residents.touch_statement(dialect.name, subscribing=False).compile(dialect=dialect)
-    return touch.string, _ONE_STATEMENT.compile(dialect=dialect).string, dict(touch.params)
+def _one_statement_sql(dialect: Dialect) -> str:
+    return _ONE_STATEMENT.compile(dialect=dialect).string
 
 
 def _file_in_one_statement(conn: Connection, params: dict) -> tuple[int, datetime, bool, str]:
-    """Runs on the driver's connection, inside the delivery's transaction: SQLAlchemy's
-    per-call work would cost as much as the statements themselves here. The touch must be a
-    statement of its own: a statement sees the data as it was when it began, so only a later
-    statement, started once the row lock is ours, sees the case a concurrent delivery opened.
-    (A psycopg pipeline for the two measured no faster.)"""
+    """Runs on the driver's connection: SQLAlchemy's per-call work would cost as much as the
+    statement here. When the delivery has written nothing yet (the usual case: a text needs no
+    look-up before it is filed) the statement is its own transaction, which spares the BEGIN and
+    COMMIT round trips; otherwise it joins the delivery's transaction."""
     driver = conn.connection.driver_connection
-    touch_sql, filing_sql, touch_params = _driver_sql(conn.dialect)
+    sql = _one_statement_sql(conn.dialect)
+    own_transaction = driver.info.transaction_status == TransactionStatus.IDLE
+    if own_transaction:
+        driver.autocommit = True
     try:
         with driver.cursor() as cursor:
-            cursor.execute(touch_sql, {**touch_params, "p_openid": params["p_openid"], "p_now": params["p_now"]})
-            cursor.execute(filing_sql, params)
+            cursor.execute(sql, params)
             case_id, created_at, opened, reply = cursor.fetchone()
-    except psycopg.IntegrityError as error:  # as SQLAlchemy would report it
-        raise IntegrityError(filing_sql, params, error, hide_parameters=True) from error
+    except psycopg.Error as error:  # as SQLAlchemy would report it (IntegrityError, 40001…)
+        raise DBAPIError.instance(sql, params, error, psycopg.Error, hide_parameters=True) from error
+    finally:
+        if own_transaction:
+            driver.autocommit = False
     return case_id, created_at, opened, reply

@@ -72,7 +72,7 @@ def app(settings_overrides, external_schema):
     svc.redis.flushdb()
     if EXTERNAL_REDIS:
         svc.redis.close()
-    svc.engine.dispose()
+    svc.dispose()
 
 
 @pytest.fixture

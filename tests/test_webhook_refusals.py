@@ -148,7 +148,7 @@ def test_without_a_token_the_webhook_is_closed(settings_overrides, clock):
     client = app.test_client()
     assert client.post("/wechat", query_string=_signed(clock), data=_text_xml(clock)).status_code == 503
     assert client.get("/wechat", query_string={**_signed(clock), "echostr": "e"}).status_code == 503
-    services(app).engine.dispose()
+    services(app).dispose()
 
 
 def test_an_account_in_safe_mode_refuses_plaintext(settings_overrides, clock, db):
@@ -161,4 +161,4 @@ def test_an_account_in_safe_mode_refuses_plaintext(settings_overrides, clock, db
     assert server.text("o-real", "兼容模式的消息", mode="compatible").status == 200
     db.rollback()
     assert db.scalar(select(func.count()).select_from(InboundMessage)) == 2
-    services(app).engine.dispose()
+    services(app).dispose()
