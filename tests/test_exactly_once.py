@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
 
+import bot.delivery
 import cases.intake
+from bot.delivery import REDIS_PAUSE_SECONDS, seen_key
 from bot.kv import make_redis
+from bot.messages import parse_incoming
 from bot.services import services
 from models import Case, CaseMessage, InboundMessage, ResidentScan
 from tests.support import WeChatServer, message_xml, next_msg_id
+
+real_monotonic = time.monotonic
 
 
 def count(db, model) -> int:
@@ -43,6 +49,7 @@ def redis_down(app):
     svc = services(app)
     alive = svc.redis
     dead, _ = make_redis("redis://127.0.0.1:1/0")
+    dead.alive = alive  # for a test that brings Redis back
     svc.redis = svc.deliveries.redis = dead
     yield dead
     svc.redis = svc.deliveries.redis = alive
@@ -58,7 +65,7 @@ def test_sequential_retries_make_one_case_and_the_same_reply(wechat, clock, db, 
     assert count(db, Case) == 1 and count(db, CaseMessage) == 1 and count(db, InboundMessage) == 1
 
 
-@pytest.mark.parametrize("mode", ["plain", "safe"])
+@pytest.mark.parametrize("mode", ["plain", "safe", "compatible"])
 def test_a_concurrent_retry_storm_makes_one_case(app, clock, db, district, mode):
     xml = message_xml("o-storm", "text", int(clock.time()), {"Content": "垃圾没人清", "MsgId": next_msg_id()})
     replies = post_concurrently(app, clock, xml, times=3, mode=mode)
@@ -74,6 +81,16 @@ def test_with_redis_down_the_database_still_guards(app, wechat, clock, db, distr
     assert {first.status, again.status, *(r.status for r in storm)} == {200}
     assert {first.text, again.text, *(r.text for r in storm)} == {first.text}
     assert count(db, Case) == 1 and count(db, InboundMessage) == 1
+
+
+def test_redis_is_used_again_once_it_is_back(app, wechat, clock, db, district, redis_down, monkeypatch):
+    svc = services(app)
+    assert "编号" in wechat.text("o-back", "路面塌陷").text  # Redis down: the pause begins
+    svc.redis = svc.deliveries.redis = alive = redis_down.alive
+    monkeypatch.setattr(bot.delivery.time, "monotonic", lambda: real_monotonic() + REDIS_PAUSE_SECONDS + 1)
+    xml = message_xml("o-back", "text", int(clock.time()), {"Content": "补充照片", "MsgId": next_msg_id()})
+    assert "已补充" in wechat.post(xml).text
+    assert alive.exists(seen_key(parse_incoming(xml).dedup_key))
 
 
 def test_a_storm_with_redis_down_makes_one_case(app, clock, db, district, redis_down):

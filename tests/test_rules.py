@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from bot.messages import dedup_key
 from cases.geo import distance_m, nearest, valid_coordinates
-from cases.numbering import format_case_number, parse_case_number
+from cases.numbering import case_number, format_case_number, parse_case_number
 from handlers.commands import normalize_command
 from qr.scenes import parse_scene, representative_scene
 
@@ -16,6 +18,11 @@ def test_case_numbers_round_trip():
     assert format_case_number(2027, 1_234_567) == "2027-1234567"
     assert parse_case_number(" 2026-000123 ") == (2026, 123)
     assert parse_case_number("2026-12") is None and parse_case_number("编号") is None
+
+
+def test_case_numbers_take_the_year_in_beijing_time():
+    assert case_number(1, datetime(2026, 12, 31, 15, 59)) == "2026-000001"  # 23:59 in Beijing
+    assert case_number(2, datetime(2026, 12, 31, 16, 0)) == "2027-000002"  # 00:00 on 1 January
 
 
 def test_distances():
