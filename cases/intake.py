@@ -1,9 +1,9 @@
 """Filing what a resident reports: open a case, or join the one they are still describing.
 
-This is the webhook's hot path, and it records the delivery itself: the case, its first event,
-the message, a pending attachment for media, and the delivery's ``inbound_messages`` row with its
-reply, all in the delivery's transaction. The unique
-``dedup_key`` of that row makes a second attempt at the same delivery fail as a whole.
+This is the webhook's hot path, and it records the delivery itself: the resident's touch, the
+case, its first event, the message, a pending attachment for media, and the delivery's
+``inbound_messages`` row with its reply, all or nothing. The unique ``dedup_key`` of that row
+makes a second attempt at the same delivery fail as a whole.
 
 Two ways to run the same steps, chosen by the database:
 - PostgreSQL: one statement of data-modifying CTEs, so the whole filing costs the server one
@@ -11,8 +11,8 @@ Two ways to run the same steps, chosen by the database:
 - SQLite (embedded, no round trips): the steps one by one.
 Both are checked by the same tests (``.ci/run`` runs the suite on each).
 
-The reply is chosen inside the same statement, so a retry is answered from the stored row:
-the row keeps the chosen text with ``NUMBER_SLOT`` where the case number goes.
+The reply is chosen with the filing and stored on the delivery's row, so a retry is answered
+from it: the row keeps the chosen text with ``NUMBER_SLOT`` where the case number goes.
 """
 
 from __future__ import annotations
