@@ -106,7 +106,9 @@ def run(host: str, port: int) -> None:
     click.echo(f"minyi serving on http://{host}:{port}  (webhook: http://{host}:{port}/wechat)")
     click.echo(f"database: {_safe_url(settings.database_url)}")
     if not settings.wechat_configured:
-        click.echo("No WeChat account is configured: minyi runs, receives, but sends nothing to WeChat.")
+        click.echo("No WeChat account is configured: minyi runs but sends nothing to WeChat.")
+    if not settings.wechat_token:
+        click.echo("wechat.token is not set: /wechat answers 503 until it is (see config.example.toml).")
     server = make_server(host, port, app, threaded=True)
     try:
         server.serve_forever()
