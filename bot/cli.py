@@ -88,6 +88,38 @@ def demo_load(if_empty: bool) -> None:
         click.echo(f"  {username:<14} {password}")
 
 
+@main.group()
+def user() -> None:
+    """Staff accounts for the console."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["subdistrict", "department", "district"]))
+@click.option("--unit", "unit_code", help="Code of the sub-district or department the account serves.")
+@click.option("--name", "display_name", default="", help="Name shown in the console.")
+@click.password_option(help="Asked for when not given (at least 10 characters).")
+def user_create(username: str, role: str, unit_code: str | None, display_name: str, password: str) -> None:
+    """Create a console account."""
+    from sqlalchemy.orm import Session
+
+    from accounts.staff import AccountError, create_staff_user
+    from bot.clock import SystemClock
+    from bot.db import make_engine
+
+    engine = make_engine(_settings().database_url)
+    try:
+        with Session(engine) as session:
+            create_staff_user(session, username=username, display_name=display_name, role=role,
+                              unit_code=unit_code, password=password, now=SystemClock().now())
+            session.commit()
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        engine.dispose()
+    click.echo(f"account {username} ({role}) created")
+
+
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
+from accounts.staff import create_staff_user
 from cases.status import OPEN_STATUSES, ActorKind, CaseStatus, MessageKind, Tier
 from cases.transitions import apply
 from demo import data
@@ -89,15 +89,11 @@ def load(session: Session, now: datetime, seed: int = 2026) -> Loaded:
     loaded = Loaded()
     staff: dict[str, StaffUser] = {}
     for username, display_name, role, unit in data.STAFF:
-        password = secrets.token_urlsafe(9)
-        loaded.passwords[username] = password
-        staff[username] = StaffUser(
-            username=username, display_name=display_name, role=role,
-            sub_district_id=sub_districts[unit].id if role == "subdistrict" else None,
-            department_id=departments[unit].id if role == "department" else None,
-            password_hash=generate_password_hash(password), created_at=now,
+        loaded.passwords[username] = secrets.token_urlsafe(9)
+        staff[username] = create_staff_user(
+            session, username=username, display_name=display_name, role=role, unit_code=unit,
+            password=loaded.passwords[username], now=now,
         )
-    session.add_all(staff.values())
     session.flush()
 
     residents = []

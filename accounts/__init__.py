@@ -1,0 +1,1 @@
+"""Console accounts: who may sign in to the staff console, and for which unit."""
