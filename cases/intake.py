@@ -194,7 +194,7 @@ def _file_step_by_step(conn: Connection, params: dict) -> tuple[int, datetime, b
 # the same resident makes the upsert fail with a serialization error instead of acting on a
 # stale view, and the delivery is retried (bot.delivery).
 _ONE_STATEMENT = text(f"""
-WITH resident AS (
+WITH resident AS (  -- cases.residents.touch_statement, written out
     INSERT INTO residents (openid, subscribed, first_message_at, last_message_at, created_at)
     VALUES (:p_openid, true, :p_now, :p_now, :p_now)
     ON CONFLICT (openid) DO UPDATE SET

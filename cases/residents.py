@@ -7,8 +7,8 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from cases.sql import insert_for
 from cases.status import OPEN_STATUSES, ActorKind
 from models import Case, CaseEvent, Resident, ResidentScan
 
@@ -31,7 +31,10 @@ class ResidentRow:
 
 @cache
 def touch_statement(dialect_name: str, subscribing: bool):
-    stmt = insert_for(dialect_name, residents).values(
+    """The upsert of a touch. (The PostgreSQL filing in cases.intake repeats it inside its
+    one statement: keep the two alike.)"""
+    dialect_insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    stmt = dialect_insert(residents).values(
         openid=bindparam("p_openid"),
         subscribed=True,
         subscribed_at=bindparam("p_now") if subscribing else None,
@@ -53,9 +56,7 @@ def touch_statement(dialect_name: str, subscribing: bool):
 
 def touch(conn: Connection, openid: str, now: datetime, *, subscribing: bool = False) -> ResidentRow:
     """Create or update the resident in one statement and return who they are bound to.
-
-    On PostgreSQL this also locks the resident's row until commit, so one resident's deliveries
-    are handled one after another even when they arrive together."""
+    The row stays locked until the transaction ends."""
     row = conn.execute(
         touch_statement(conn.dialect.name, subscribing), {"p_openid": openid, "p_now": now}
     ).one()
