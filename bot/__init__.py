@@ -16,6 +16,7 @@ log = logging.getLogger("minyi")
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` holds settings keys (``"database_url"``, ``"wechat.token"``…)
     that override file and environment; tests use it. Nothing here migrates, sleeps or connects."""
+    import sandbox
     from bot import webhook
     from bot.clock import SystemClock
     from bot.config import load_settings
@@ -24,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from bot.kv import make_redis
     from bot.services import EXTENSION, Services
     from bot.signing import SafeMode
+    from bot.wechat_client import make_wechat_client
 
     settings = load_settings(config)
     app = Flask("minyi", instance_relative_config=False)
@@ -48,7 +50,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if settings.wechat_aes_key
         else None
     )
-    if not settings.wechat_configured:
+    if settings.wechat_sandbox:
+        log.warning("Sandbox mode: WeChat is the app's own fake (%s); the phone simulator is at /sandbox",
+                    settings.wechat_api_base_url)
+    elif not settings.wechat_configured:
         log.warning("No WeChat account configured (wechat.appid / wechat.secret): nothing will be sent to WeChat")
     if not settings.wechat_token:
         log.warning("wechat.token is not set: /wechat refuses deliveries (503) until it is")
@@ -62,8 +67,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         redis_shared=redis_shared,
         safe_mode=safe_mode,
         deliveries=Deliveries(settings, delivery_engine, redis_client, clock),
+        wechat=make_wechat_client(settings, redis_client),
     )
     app.register_blueprint(webhook.bp)
+    sandbox.init_app(app)
     app.register_error_handler(HTTPException, _plain_http_error)
     app.register_error_handler(Exception, _plain_server_error)
 

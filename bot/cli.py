@@ -120,30 +120,85 @@ def user_create(username: str, role: str, unit_code: str | None, display_name: s
     click.echo(f"account {username} ({role}) created")
 
 
+def sandbox_overrides(values: dict, wanted: bool | None, host: str, port: int) -> dict[str, object]:
+    """Sandbox mode for ``minyi run``: on when asked, or when no account is configured; its fake
+    WeChat API is this very server."""
+    from bot.config import WECHAT_API
+
+    if wanted is None:
+        wanted = bool(values["wechat.sandbox"]) or not (values["wechat.appid"] and values["wechat.secret"])
+    if not wanted:
+        return {"wechat.sandbox": False}
+    overrides: dict[str, object] = {"wechat.sandbox": True}
+    if values["wechat.api_base_url"] == WECHAT_API:
+        own_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        overrides["wechat.api_base_url"] = f"http://{own_host}:{port}/sandbox/api/cgi-bin/"
+    return overrides
+
+
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def run(host: str, port: int) -> None:
-    """Serve the app on one machine (production: gunicorn 'bot:create_app()')."""
+@click.option("--sandbox/--no-sandbox", default=None,
+              help="Serve the WeChat sandbox and phone simulator (default: when no wechat.appid is set).")
+def run(host: str, port: int, sandbox: bool | None) -> None:
+    """Serve the app and run the scheduler in one process (production: gunicorn 'bot:create_app()'
+    and one `minyi scheduler`)."""
     from werkzeug.serving import make_server
 
     from bot import create_app
+    from bot.config import load_values
     from bot.services import services
+    from scheduler.runner import start_in_background
+
+    try:
+        app = create_app(sandbox_overrides(load_values(), sandbox, host, port))
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    settings = services(app).settings
+    server = make_server(host, port, app, threaded=True)
+    click.echo(f"minyi serving on http://{host}:{port}  (webhook: http://{host}:{port}/wechat)")
+    click.echo(f"database: {_safe_url(settings.database_url)}")
+    if settings.wechat_sandbox:
+        click.echo(f"Sandbox mode, no real WeChat account: open http://{host}:{port}/sandbox/ to play a "
+                   "resident or a representative on a simulated phone.")
+    elif not settings.wechat_configured:
+        click.echo("No WeChat account is configured: minyi runs but sends nothing to WeChat.")
+    if not settings.wechat_token:
+        click.echo("wechat.token is not set: /wechat answers 503 until it is (see config.example.toml).")
+    scheduler = start_in_background(app)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        scheduler.shutdown(wait=False)
+        services(app).dispose()
+
+
+@main.command("scheduler")
+@click.option("--once", is_flag=True, help="Run every job once and exit (for cron or a check).")
+def scheduler_command(once: bool) -> None:
+    """Run the background jobs (one active process at a time; see scheduler.runner)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from bot import create_app
+    from bot.services import services
+    from scheduler.jobs import run_pass
+    from scheduler.runner import add_jobs
 
     try:
         app = create_app()
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    settings = services(app).settings
-    click.echo(f"minyi serving on http://{host}:{port}  (webhook: http://{host}:{port}/wechat)")
-    click.echo(f"database: {_safe_url(settings.database_url)}")
-    if not settings.wechat_configured:
-        click.echo("No WeChat account is configured: minyi runs but sends nothing to WeChat.")
-    if not settings.wechat_token:
-        click.echo("wechat.token is not set: /wechat answers 503 until it is (see config.example.toml).")
-    server = make_server(host, port, app, threaded=True)
+    if once:
+        with app.app_context():
+            for job_id, count in run_pass(services(app)).items():
+                click.echo(f"{job_id}: {count}")
+        return
+    click.echo("minyi scheduler running; Ctrl-C stops it")
     try:
-        server.serve_forever()
+        add_jobs(BlockingScheduler(timezone="UTC"), app).start()
     except KeyboardInterrupt:
         click.echo("stopped")
 

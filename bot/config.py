@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+WECHAT_API = "https://api.weixin.qq.com/cgi-bin/"
+
 DEFAULTS: dict[str, Any] = {
     "database_url": "sqlite:///instance/minyi.sqlite3",
     "redis_url": "",
@@ -24,14 +26,27 @@ DEFAULTS: dict[str, Any] = {
     "wechat.secret": "",
     "wechat.token": "",
     "wechat.aes_key": "",
-    "wechat.api_base_url": "https://api.weixin.qq.com/cgi-bin/",
+    "wechat.api_base_url": WECHAT_API,
     "wechat.allow_plaintext": False,
+    "wechat.sandbox": False,
+    "wechat.template_case_notice": "",
     "webhook.max_body_bytes": 65536,
     "webhook.replay_window_seconds": 300,
     "webhook.dedup_ttl_seconds": 900,
     "intake.join_window_minutes": 10,
     "intake.nearest_contact_points": 3,
     "media.dir": "instance/media",
+    "scheduler.poll_seconds": 2,
+}
+
+# What sandbox mode fills in: an account that exists only in the app's own fake of WeChat.
+SANDBOX_ACCOUNT: dict[str, Any] = {
+    "wechat.appid": "wxsandbox00000000",
+    "wechat.secret": "sandbox-secret",
+    "wechat.token": "sandbox-token",
+    "wechat.aes_key": "c2FuZGJveHNhbmRib3hzYW5kYm94c2FuZGJveDAxMjM",
+    "wechat.allow_plaintext": True,  # the simulator speaks both plaintext and safe mode
+    "wechat.template_case_notice": "sandbox-case-notice",
 }
 
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
@@ -60,12 +75,15 @@ class Settings:
     wechat_aes_key: str
     wechat_api_base_url: str
     wechat_allow_plaintext: bool
+    wechat_sandbox: bool
+    wechat_template_case_notice: str
     webhook_max_body_bytes: int
     webhook_replay_window_seconds: int
     webhook_dedup_ttl_seconds: int
     intake_join_window_minutes: int
     intake_nearest_contact_points: int
     media_dir: str
+    scheduler_poll_seconds: int
 
     @property
     def wechat_configured(self) -> bool:
@@ -143,11 +161,29 @@ def _validate(values: dict[str, Any]) -> None:
         raise ConfigError("wechat.api_base_url", "must end with '/'")
 
 
-def load_settings(
+def _enter_sandbox(values: dict[str, Any]) -> None:
+    """Sandbox mode talks only to the app's own fake of WeChat, never to a real account."""
+    if values["wechat.appid"] not in ("", SANDBOX_ACCOUNT["wechat.appid"]) or values["wechat.secret"] not in (
+        "", SANDBOX_ACCOUNT["wechat.secret"]
+    ):
+        raise ConfigError("wechat.sandbox", "sandbox mode refuses to start with a real AppID and secret configured")
+    if values["wechat.api_base_url"] == WECHAT_API:
+        raise ConfigError(
+            "wechat.api_base_url",
+            "sandbox mode needs the app's own fake API, e.g. http://127.0.0.1:5000/sandbox/api/cgi-bin/ "
+            "(minyi run sets it)",
+        )
+    for key, value in SANDBOX_ACCOUNT.items():
+        if key in ("wechat.appid", "wechat.secret", "wechat.allow_plaintext") or not values[key]:
+            values[key] = value
+
+
+def load_values(
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
-) -> Settings:
-    """Read the layers in order; ``overrides`` (tests, tools) sit above the environment."""
+) -> dict[str, Any]:
+    """Every key's value after the layers, each value checked on its own; ``load_settings``
+    then applies sandbox mode and the rules that relate keys."""
     environ = os.environ if environ is None else environ
     values = dict(DEFAULTS)
 
@@ -172,6 +208,16 @@ def load_settings(
         if key not in DEFAULTS:
             raise ConfigError(key, "unknown key")
         values[key] = _coerce(key, value)
+    return values
 
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read the layers in order; ``overrides`` (tests, tools) sit above the environment."""
+    values = load_values(overrides, environ)
+    if values["wechat.sandbox"]:
+        _enter_sandbox(values)
     _validate(values)
     return Settings(**{key.replace(".", "_"): value for key, value in values.items()})

@@ -1,4 +1,5 @@
-"""What one app instance holds: settings, clock, database, Redis, safe-mode crypto, deliveries."""
+"""What one app instance holds: settings, clock, database, Redis, safe-mode crypto, deliveries,
+and the WeChat API client (None without an account)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.delivery import Deliveries
 from bot.signing import SafeMode
+from bot.wechat_client import MinyiWeChatClient
 
 EXTENSION = "minyi"
 
@@ -25,6 +27,7 @@ class Services:
     redis_shared: bool
     safe_mode: SafeMode | None
     deliveries: Deliveries
+    wechat: MinyiWeChatClient | None
 
     def dispose(self) -> None:
         """Close every pooled database connection (tests, shutdown)."""

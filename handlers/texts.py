@@ -122,3 +122,18 @@ def contact_point_chosen(name: str, address: str, sub_district: str) -> str:
         f"好的，已为您选定{name}{where}。您反映的问题会由该联系点的代表和{sub_district}人大工委办理。\n"
         + HOW_TO_REPORT
     )
+
+
+# -- pushed to a representative (customer-service message, or the template fallback) --------
+def new_case_notice(number: str, summary: str, filed_at: str) -> str:
+    return (f"【新的群众反映】\n案件编号：{number}\n内容：{summary}\n时间：{filed_at}\n"
+            "群众正在等待您的回音，请及时处理。")
+
+
+def new_case_progress(summary: str) -> str:
+    """The template's 办理进度 field: WeChat shows at most 20 characters of it."""
+    return "新的群众反映：" + clip(summary, 13)
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

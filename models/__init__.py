@@ -5,6 +5,7 @@ from models.case import Attachment, Case, CaseEvent, CaseMessage
 from models.department import Department
 from models.district import ContactPoint, District, SubDistrict
 from models.inbound import InboundMessage
+from models.outbox import OutboxMessage
 from models.representative import Representative, representative_contact_points
 from models.resident import Resident, ResidentScan
 from models.staff import StaffRole, StaffUser
@@ -19,6 +20,7 @@ __all__ = [
     "Department",
     "District",
     "InboundMessage",
+    "OutboxMessage",
     "Representative",
     "Resident",
     "ResidentScan",

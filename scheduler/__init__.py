@@ -1,5 +1,7 @@
-"""Background jobs in their own process (outbox delivery, media downloads, SLA reminders).
+"""Background jobs: queueing notices, pushing the outbox to WeChat, fetching residents' media.
 
-Jobs are declared as data with stable ids and their rules are pure functions that take ``now``;
-they arrive with the issues that need them (the first: fetching residents' media from WeChat).
+Jobs are declared as data with stable ids (``scheduler.jobs.JOBS``); each is a function of the
+app's services and ``now``, and their rules are pure functions in ``cases``. ``minyi scheduler``
+runs them in their own process; ``minyi run`` runs them beside the web server. Exactly one
+scheduler is active at a time: a Redis lease decides which (``scheduler.runner``).
 """

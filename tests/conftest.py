@@ -8,16 +8,19 @@ on that PostgreSQL and Redis: the schema is created once and every table emptied
 from __future__ import annotations
 
 import os
+import threading
 from datetime import datetime
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
 from bot import create_app
 from bot.clock import FrozenClock
 from bot.services import services
 from models import Base, ContactPoint, District, Representative, SubDistrict
+from sandbox.world import World
 from tests.support import AES_KEY, APPID, TOKEN, WeChatServer
 
 EXTERNAL_DB = os.environ.get("MINYI_DATABASE_URL", "")
@@ -56,9 +59,8 @@ def settings_overrides(tmp_path, external_schema) -> dict[str, object]:
     return overrides
 
 
-@pytest.fixture
-def app(settings_overrides, external_schema):
-    app = create_app(settings_overrides)
+def _start(overrides: dict[str, object], external_schema):
+    app = create_app(overrides)
     svc = services(app)
     if external_schema is None:
         Base.metadata.create_all(svc.engine)
@@ -68,11 +70,54 @@ def app(settings_overrides, external_schema):
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     svc.redis.flushdb()
     svc.set_clock(FrozenClock(START))
-    yield app
+    return app
+
+
+def _stop(app) -> None:
+    svc = services(app)
     svc.redis.flushdb()
     if EXTERNAL_REDIS:
         svc.redis.close()
     svc.dispose()
+
+
+@pytest.fixture
+def app(settings_overrides, external_schema):
+    app = _start(settings_overrides, external_schema)
+    yield app
+    _stop(app)
+
+
+class _LateApp:
+    """A WSGI app bound after the server: the port must be known before the app is built."""
+
+    app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+@pytest.fixture
+def sandbox_app(settings_overrides, external_schema):
+    """An app in sandbox mode, served on a free loopback port: its WeChat client calls the fake
+    WeChat API over real HTTP, as `minyi run` does."""
+    late = _LateApp()
+    server = make_server("127.0.0.1", 0, late, threaded=True)
+    overrides = {key: value for key, value in settings_overrides.items() if not key.startswith("wechat.")}
+    overrides.update({"wechat.sandbox": True,
+                      "wechat.api_base_url": f"http://127.0.0.1:{server.server_port}/sandbox/api/cgi-bin/"})
+    late.app = app = _start(overrides, external_schema)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app
+    server.shutdown()
+    thread.join()
+    _stop(app)
+
+
+@pytest.fixture
+def world(sandbox_app):
+    return World(services(sandbox_app).redis)
 
 
 @pytest.fixture
@@ -86,8 +131,8 @@ def client(app):
 
 
 @pytest.fixture
-def wechat(client, clock) -> WeChatServer:
-    return WeChatServer(client, clock)
+def wechat(app, client) -> WeChatServer:
+    return WeChatServer.for_app(app, client)
 
 
 @pytest.fixture

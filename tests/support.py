@@ -1,119 +1,13 @@
-"""Test-side stand-in for WeChat's servers *calling us*: builds signed, optionally encrypted
-deliveries exactly as WeChat does, and reads replies back."""
+"""Test constants for the account the tests' app is configured with; WeChat's side of the
+conversation is the sandbox's (``sandbox.webhook_client``), the one fake of WeChat."""
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass
-from xml.sax.saxutils import escape
-
-import xmltodict
-from wechatpy.crypto import WeChatCrypto
-
-from bot.signing import signature
+from sandbox.webhook_client import ACCOUNT, Delivery, WeChatServer, cdata, message_xml, next_msg_id
 
 TOKEN = "minyi-test-token"
 APPID = "wx0123456789abcdef"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-ACCOUNT = "gh_minyi_test"
 
-_msg_ids = itertools.count(7_000_000_000_000_000_001)
-
-
-def next_msg_id() -> int:
-    return next(_msg_ids)
-
-
-def cdata(value: object) -> str:
-    return "<![CDATA[" + str(value).replace("]]>", "]]]]><![CDATA[>") + "]]>"
-
-
-def message_xml(openid: str, msg_type: str, create_time: int, fields: dict[str, object]) -> str:
-    body = "".join(
-        f"<{name}>{value}</{name}>" if isinstance(value, (int, float)) else f"<{name}>{cdata(value)}</{name}>"
-        for name, value in fields.items()
-    )
-    return (
-        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{escape(openid)}]]>"
-        f"</FromUserName><CreateTime>{create_time}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>"
-        f"{body}</xml>"
-    )
-
-
-@dataclass
-class Delivery:
-    status: int
-    body: str
-    mode: str
-
-    @property
-    def text(self) -> str | None:
-        """The passive reply's text, or None for "success"."""
-        if self.body in ("success", ""):
-            return None
-        xml = xmltodict.parse(self.body)["xml"]
-        return xml["Content"]
-
-
-class WeChatServer:
-    """Posts deliveries to /wechat the way WeChat's servers do."""
-
-    def __init__(self, client, clock, token: str = TOKEN, appid: str = APPID, aes_key: str = AES_KEY):
-        self.client = client
-        self.clock = clock
-        self.token = token
-        self.appid = appid
-        self.crypto = WeChatCrypto(token, aes_key, appid)
-        self._nonces = itertools.count(100000)
-
-    def query(self, timestamp: str | None = None, nonce: str | None = None) -> dict[str, str]:
-        timestamp = timestamp or str(int(self.clock.time()))
-        nonce = nonce or str(next(self._nonces))
-        return {"timestamp": timestamp, "nonce": nonce, "signature": signature(self.token, timestamp, nonce),
-                "openid": "ignored-by-minyi"}
-
-    def post(self, xml: str, mode: str = "plain") -> Delivery:
-        query = self.query()
-        body = xml
-        if mode in ("safe", "compatible"):
-            sealed = xmltodict.parse(self.crypto.encrypt_message(xml, query["nonce"], query["timestamp"]))["xml"]
-            query.update(encrypt_type="aes", msg_signature=sealed["MsgSignature"])
-            if mode == "safe":
-                body = f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><Encrypt><![CDATA[{sealed['Encrypt']}]]></Encrypt></xml>"
-            else:
-                body = xml.replace("</xml>", f"<Encrypt><![CDATA[{sealed['Encrypt']}]]></Encrypt></xml>")
-        response = self.client.post("/wechat", query_string=query, data=body.encode(),
-                                    content_type="text/xml")
-        text = response.get_data(as_text=True)
-        if mode != "plain" and response.status_code == 200 and text not in ("success", ""):
-            envelope = xmltodict.parse(text)["xml"]
-            text = self.crypto.decrypt_message(text, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"])
-        return Delivery(response.status_code, text, mode)
-
-    # -- the kinds of delivery the tests send most ------------------------------------------
-    def send(self, openid: str, msg_type: str, fields: dict[str, object], mode: str = "plain",
-             msg_id: int | None = None) -> Delivery:
-        fields = {**fields, "MsgId": msg_id or next_msg_id()}
-        return self.post(message_xml(openid, msg_type, int(self.clock.time()), fields), mode)
-
-    def text(self, openid: str, content: str, mode: str = "plain", msg_id: int | None = None) -> Delivery:
-        return self.send(openid, "text", {"Content": content}, mode, msg_id)
-
-    def image(self, openid: str, media_id: str = "media-1", mode: str = "plain") -> Delivery:
-        return self.send(openid, "image", {"PicUrl": "http://mmbiz.example/pic.jpg", "MediaId": media_id}, mode)
-
-    def location(self, openid: str, lat: float, lng: float, label: str = "", mode: str = "plain") -> Delivery:
-        return self.send(openid, "location", {"Location_X": lat, "Location_Y": lng, "Scale": 15, "Label": label}, mode)
-
-    def event(self, openid: str, event: str, key: str | None = None, mode: str = "plain",
-              extra: dict[str, object] | None = None) -> Delivery:
-        fields: dict[str, object] = {"Event": event}
-        if key is not None:
-            fields["EventKey"] = key
-        fields.update(extra or {})
-        return self.post(message_xml(openid, "event", int(self.clock.time()), fields), mode)
-
-    def scan_poster(self, openid: str, code: str, new_follower: bool = True) -> Delivery:
-        if new_follower:
-            return self.event(openid, "subscribe", f"qrscene_rep:{code}", extra={"Ticket": "TICKET"})
-        return self.event(openid, "SCAN", f"rep:{code}", extra={"Ticket": "TICKET"})
+__all__ = ["ACCOUNT", "AES_KEY", "APPID", "TOKEN", "Delivery", "WeChatServer", "cdata", "message_xml",
+           "next_msg_id"]

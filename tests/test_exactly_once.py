@@ -31,7 +31,7 @@ def post_concurrently(app, clock, xml: str, times: int, mode: str = "plain"):
     results: list = [None] * times
 
     def worker(index: int) -> None:
-        server = WeChatServer(app.test_client(), clock)
+        server = WeChatServer.for_app(app)
         barrier.wait()
         results[index] = server.post(xml, mode)
 
@@ -151,13 +151,13 @@ def test_a_delivery_that_failed_after_filing_is_answered_once(wechat, clock, db,
 def test_messages_sent_together_by_one_resident_make_one_case(app, clock, db, district):
     """A resident sending several photos at once: their deliveries arrive together, and the
     resident's row lock files them one after another into the same case."""
-    WeChatServer(app.test_client(), clock).scan_poster("o-burst", "wang01")
+    WeChatServer.for_app(app).scan_poster("o-burst", "wang01")
     clock.advance(seconds=5)
     barrier = threading.Barrier(4)
     replies: list = []
 
     def send(index: int) -> None:
-        server = WeChatServer(app.test_client(), clock)
+        server = WeChatServer.for_app(app)
         barrier.wait()
         replies.append(server.image("o-burst", f"media-burst-{index}"))
 

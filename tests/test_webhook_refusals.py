@@ -154,7 +154,7 @@ def test_without_a_token_the_webhook_is_closed(settings_overrides, clock):
 def test_an_account_in_safe_mode_refuses_plaintext(settings_overrides, clock, db):
     app = create_app({**settings_overrides, "wechat.allow_plaintext": False})
     services(app).set_clock(clock)
-    server = WeChatServer(app.test_client(), clock)
+    server = WeChatServer.for_app(app)
     forged = server.text("o-victim", "假冒的消息")
     assert forged.status == 403
     assert server.text("o-real", "真实的消息", mode="safe").status == 200

@@ -1,0 +1,82 @@
+"""The one WeChat API client every worker and the scheduler share.
+
+It is wechatpy's ``WeChatClient`` with three changes:
+
+- every URL starts from ``wechat.api_base_url`` (wechatpy hard-codes the token URL), so the
+  sandbox's fake and the real API differ by configuration only;
+- the access token comes from ``cgi-bin/stable_token``, which does not invalidate the token other
+  workers hold, and lives in Redis (wechatpy's ``RedisStorage``), dropped 5 minutes early;
+- a rejected token (40001/40014/42001) is force-refreshed and the call retried once, where
+  wechatpy would retry for as long as WeChat keeps refusing.
+"""
+
+from __future__ import annotations
+
+import time
+
+import redis
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+from wechatpy.session.redisstorage import RedisStorage
+
+from bot.config import Settings
+
+TOKEN_REJECTED = frozenset({40001, 40014, 42001})
+TOKEN_EARLY_REFRESH_SECONDS = 300
+TIMEOUT_SECONDS = 5
+
+
+class MinyiWeChatClient(WeChatClient):
+    def __init__(self, appid: str, secret: str, api_base_url: str, session: RedisStorage):
+        super().__init__(appid, secret, session=session, timeout=TIMEOUT_SECONDS, auto_retry=False)
+        self.API_BASE_URL = api_base_url
+
+    @property
+    def access_token(self) -> str:
+        return self.session.get(self.access_token_key) or self.fetch_access_token()["access_token"]
+
+    def fetch_access_token(self, force_refresh: bool = False) -> dict:
+        response = self._http.post(
+            self.API_BASE_URL + "stable_token",
+            json={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret,
+                  "force_refresh": force_refresh},
+            timeout=self.timeout,
+        )
+        result = self._handle_result(response)
+        if not isinstance(result, dict) or "access_token" not in result:
+            raise WeChatClientException(None, "stable_token answered without a token", client=self,
+                                        request=response.request, response=response)
+        lifetime = int(result.get("expires_in", 7200))
+        self.session.set(self.access_token_key, result["access_token"],
+                         max(lifetime - TOKEN_EARLY_REFRESH_SECONDS, 60))
+        self.expires_at = int(time.time()) + lifetime
+        return result
+
+    def _request(self, method, url_or_endpoint, **kwargs):
+        if url_or_endpoint.startswith(("http://", "https://")) and not url_or_endpoint.startswith(self.API_BASE_URL):
+            # wechatpy hard-codes a few hosts (showqrcode, customservice); we never call them.
+            raise ValueError(f"{url_or_endpoint} is outside wechat.api_base_url")
+        params = kwargs.get("params")
+        try:
+            return super()._request(method, url_or_endpoint, **kwargs)
+        except WeChatClientException as error:
+            if error.errcode not in TOKEN_REJECTED:
+                raise
+        self.fetch_access_token(force_refresh=True)
+        if isinstance(params, dict):
+            params.pop("access_token", None)
+        for upload in (kwargs.get("files") or {}).values():
+            (upload[1] if isinstance(upload, tuple) else upload).seek(0)
+        return super()._request(method, url_or_endpoint, **kwargs)
+
+
+def make_wechat_client(settings: Settings, redis_client: redis.Redis) -> MinyiWeChatClient | None:
+    """None when no account is configured: nothing can be sent, and callers say so."""
+    if not settings.wechat_configured:
+        return None
+    return MinyiWeChatClient(
+        settings.wechat_appid,
+        settings.wechat_secret,
+        settings.wechat_api_base_url,
+        RedisStorage(redis_client, prefix="minyi:wechatpy"),
+    )

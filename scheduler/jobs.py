@@ -1,0 +1,42 @@
+"""The scheduled jobs, as data: a stable id, what runs, and how often."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.services import Services
+from scheduler.media import fetch_media
+from scheduler.outbox import deliver_outbox, queue_new_case_notices
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    run: Callable[[Services, datetime], int]
+    description: str
+
+
+log = logging.getLogger("minyi.scheduler")
+
+# In this order within one pass: a notice queued is sent in the same pass.
+JOBS = (
+    Job("notices.new_cases", queue_new_case_notices, "tell representatives of new cases"),
+    Job("outbox.deliver", deliver_outbox, "push queued messages to WeChat"),
+    Job("media.fetch", fetch_media, "download residents' photos, voice notes and videos"),
+)
+
+
+def run_pass(svc: Services, now: datetime | None = None) -> dict[str, int]:
+    """Run every job once, in order; a failing job is logged and does not stop the others."""
+    now = now or svc.clock.now()
+    done: dict[str, int] = {}
+    for job in JOBS:
+        try:
+            done[job.id] = job.run(svc, now)
+        except Exception:  # noqa: BLE001 - a job's failure must not stop the others; it is logged
+            log.exception("job %s failed", job.id)
+            done[job.id] = -1
+    return done

@@ -1,0 +1,145 @@
+"""The phone simulator: every action reaches minyi only as a signed delivery to /wechat."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from models import Attachment, Case, CaseMessage, Representative, Resident
+from sandbox import texts
+
+
+@pytest.fixture
+def app(sandbox_app):
+    return sandbox_app
+
+
+@pytest.fixture
+def phone(client, district) -> str:
+    return client.post("/sandbox/phones").get_json()["openid"]
+
+
+def _do(client, openid: str, kind: str, mode: str = "plain", **fields):
+    return client.post(f"/sandbox/phones/{openid}/send", data={"kind": kind, "mode": mode, **fields},
+                       content_type="multipart/form-data")
+
+
+def _chat(client, openid: str, after: int = 0) -> list[dict]:
+    return client.get(f"/sandbox/phones/{openid}/chat?after={after}").get_json()["entries"]
+
+
+def _png(size=(40, 30)) -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 80, 40)).save(buffer, format="PNG")
+    buffer.seek(0)
+    return buffer
+
+
+def test_the_page_and_directory(client, district):
+    page = client.get("/sandbox/")
+    assert page.status_code == 200 and "民意直通车" in page.get_data(as_text=True)
+    directory = client.get("/sandbox/directory").get_json()
+    assert {rep["code"] for rep in directory["representatives"]} == {"wang01", "li02", "zhao03"}
+    assert len(directory["landmarks"]) == 3 and directory["modes"] == ["plain", "safe"]
+
+
+def test_a_new_phone_must_follow_before_writing(client, phone, db):
+    refused = _do(client, phone, "text", text="你好")
+    assert refused.status_code == 400 and refused.get_json()["error"] == texts.FOLLOW_FIRST
+    assert db.scalar(select(func.count()).select_from(Resident)) == 0
+
+
+@pytest.mark.parametrize("mode", ["plain", "safe"])
+def test_scan_then_report_goes_through_the_webhook(client, phone, db, world, mode):
+    scanned = _do(client, phone, "scan", mode, code="wang01")
+    assert scanned.status_code == 200 and "王晓明" in scanned.get_json()["reply"]
+    reported = _do(client, phone, "text", mode, text="楼道灯不亮")
+    number = re.search(r"\d{4}-\d{6}", reported.get_json()["reply"]).group()
+
+    entries = _chat(client, phone)
+    assert [(e["side"], e["kind"]) for e in entries] == [("user", "scan"), ("account", "text"),
+                                                       ("user", "text"), ("account", "text")]
+    assert number in entries[-1]["text"]
+    assert _chat(client, phone, after=3) == entries[3:]
+
+    db.rollback()
+    resident = db.scalar(select(Resident).where(Resident.openid == phone))
+    assert resident.representative_id == db.scalar(select(Representative.id).where(Representative.code == "wang01"))
+    [case] = db.scalars(select(Case)).all()
+    assert case.summary == "楼道灯不亮"
+    assert [call["endpoint"] for call in world.calls()] == ["stable_token", "qrcode/create"]
+
+
+def test_the_code_is_created_once_and_a_photo_of_it_binds(client, phone, db, world):
+    poster = client.get("/sandbox/qr/li02.png")
+    assert poster.status_code == 200 and poster.mimetype == "image/png"
+    scanned = client.post(f"/sandbox/phones/{phone}/send", content_type="multipart/form-data",
+                          data={"kind": "scan_image", "mode": "plain",
+                                "file": (io.BytesIO(poster.data), "poster.png")})
+    assert "李芳" in scanned.get_json()["reply"]
+    _do(client, phone, "scan", code="li02")
+    assert len(world.calls("qrcode/create")) == 1
+    db.rollback()
+    assert db.scalar(select(Representative.qr_url).where(Representative.code == "li02")).startswith(
+        "http://weixin.qq.com/q/")
+
+
+def test_photo_voice_and_location(client, phone, db, world):
+    _do(client, phone, "scan", code="wang01")
+    photo = client.post(f"/sandbox/phones/{phone}/send", content_type="multipart/form-data",
+                        data={"kind": "image", "mode": "plain", "file": (_png(), "road.png")})
+    assert photo.status_code == 200
+    _do(client, phone, "voice", text="路面有个大坑")
+    _do(client, phone, "location", latitude="30.55", longitude="114.30", label="东街1号")
+
+    db.rollback()
+    kinds = db.scalars(select(CaseMessage.kind).order_by(CaseMessage.id)).all()
+    assert kinds == ["image", "voice", "location"]
+    assert db.scalar(select(CaseMessage.content).where(CaseMessage.kind == "voice")) == "路面有个大坑"
+    [photo_media, voice_media] = db.scalars(select(Attachment.media_id).order_by(Attachment.id)).all()
+    assert world.media(photo_media)["data"] == _png().getvalue()
+    image_entry = next(e for e in _chat(client, phone) if e["kind"] == "image")
+    assert client.get(f"/sandbox/media/{image_entry['media_id']}").data == _png().getvalue()
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"kind": "dance"}, texts.UNKNOWN_ACTION),
+        ({"kind": "text", "text": ""}, texts.BAD_TEXT),
+        ({"kind": "text", "text": "长" * 2001}, texts.BAD_TEXT),
+        ({"kind": "text", "text": "hi", "mode": "telepathy"}, texts.BAD_MODE),
+        ({"kind": "location", "latitude": "north", "longitude": "1"}, texts.BAD_COORDINATES),
+        ({"kind": "location", "latitude": "91", "longitude": "1"}, texts.BAD_COORDINATES),
+        ({"kind": "image"}, texts.NO_FILE),
+        ({"kind": "image", "file": (io.BytesIO(b"%PDF-1.4"), "a.pdf")}, texts.NOT_AN_IMAGE),
+        ({"kind": "scan_image", "file": (_png(), "blank.png")}, texts.NO_QR_FOUND),
+        ({"kind": "scan", "code": "nobody"}, texts.UNKNOWN_REPRESENTATIVE),
+    ],
+)
+def test_wrong_input_gets_a_clear_answer(client, phone, fields, error):
+    _do(client, phone, "follow")
+    answer = client.post(f"/sandbox/phones/{phone}/send", content_type="multipart/form-data",
+                         data={"mode": "plain", **fields})
+    assert answer.status_code in (400, 404) and answer.get_json() == {"error": error}
+
+
+def test_a_code_from_another_account_is_refused(client, phone):
+    from qr.codes import qr_png
+
+    foreign = io.BytesIO(qr_png("http://weixin.qq.com/q/someone-else"))
+    answer = client.post(f"/sandbox/phones/{phone}/send", content_type="multipart/form-data",
+                         data={"kind": "scan_image", "mode": "plain", "file": (foreign, "x.png")})
+    assert answer.get_json() == {"error": texts.FOREIGN_QR}
+
+
+def test_unfollowing_is_delivered_and_stops_writing(client, phone, db):
+    _do(client, phone, "scan", code="wang01")
+    assert _do(client, phone, "unfollow").status_code == 200
+    assert _do(client, phone, "text", text="还在吗").status_code == 400
+    db.rollback()
+    assert db.scalar(select(Resident.subscribed).where(Resident.openid == phone)) is False
