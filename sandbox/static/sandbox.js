@@ -1,0 +1,770 @@
+/* Phone simulator for the minyi sandbox: plain ES2020, no dependencies.
+ * Everything the user does is POSTed to /sandbox/phones/<openid>/send; everything the phone shows
+ * comes from polling /sandbox/phones/<openid>/chat (nothing is added to the chat locally). */
+"use strict";
+
+// Every string this script shows, in one place.
+const TEXT = {
+  groupResidents: "居民",
+  groupRepresentatives: "代表",
+  residentLabel: (tail, rep) => (rep ? `居民 …${tail}（已联系 ${rep}）` : `居民 …${tail}（尚未联系代表）`),
+  representativeLabel: (name, level) => (level ? `${name}（${level}）` : name),
+  scanOption: (name, level, point) => {
+    const who = level ? `${name}（${level}）` : name;
+    return point ? `${who} · ${point}` : who;
+  },
+  noSubDistrict: "其他",
+  noRepresentatives: "暂无可扫描的代表",
+  noLandmarks: "暂无可选的地点",
+  landmarkOption: (name, address) => (address ? `${name}（${address}）` : name),
+  following: "已关注",
+  notFollowing: "未关注",
+  followingUnknown: "—",
+  sending: "发送中…",
+  emptyChat: "还没有消息。您可以先扫描代表的二维码，或点“关注”，再发送文字、图片、语音或位置。",
+  noPhone: "请先选择一部手机，或点“新建居民”。",
+  noLandmark: "请先选择一个地点。",
+  noRepresentative: "请先选择一位代表。",
+  creatingFailed: "新建居民没有成功：",
+  network: "连接不上模拟器，请检查网络或服务是否已启动。",
+  pollFailed: "暂时收不到新消息，正在重试…",
+  directoryFailed: "没能读取代表和地点列表，稍后会自动重试。",
+  httpError: (status) => `操作没有成功（服务器返回 ${status}），请稍后再试。`,
+  webhookRefused: (status) => `消息没有送达：公众号后台返回 ${status}。`,
+  viaCustom: "客服消息",
+  viaTemplate: "模板消息",
+  viaSubscribe: "订阅通知",
+  details: "详情",
+  pageLink: (url) => `跳转：${url}`,
+  voiceTitle: "语音",
+  voiceMessage: "语音消息",
+  videoMessage: "视频消息",
+  newsMessage: "图文消息",
+  openMedia: "查看",
+  imageAlt: "图片",
+  imageMissing: "图片已失效",
+  locationFallback: "位置",
+  unknownKind: (kind) => `[${kind}]`,
+  avatarAccount: "民",
+  avatarUser: "我",
+  monthDay: (month, day) => `${month}月${day}日`,
+};
+
+const STORE_PHONE = "minyi.sandbox.phone";
+const STORE_MODE = "minyi.sandbox.mode";
+const STORE_CREATED = "minyi.sandbox.createdPhones";
+const POLL_MS = 1000;
+const TIME_GAP_SECONDS = 5 * 60;
+const MAX_CREATED = 30;
+
+const $ = (id) => document.getElementById(id);
+
+const ui = {
+  phoneSelect: $("phone-select"),
+  residentsGroup: $("phone-group-residents"),
+  representativesGroup: $("phone-group-representatives"),
+  newResident: $("new-resident"),
+  currentOpenid: $("current-openid"),
+  modeSelect: $("mode-select"),
+  error: $("error"),
+  phone: $("phone"),
+  clock: $("status-clock"),
+  titleState: $("title-state"),
+  chat: $("chat"),
+  textInput: $("text-input"),
+  sendText: $("send-text"),
+  repSelect: $("rep-select"),
+  scanButton: $("scan-button"),
+  qrDownload: $("qr-download"),
+  posterFile: $("poster-file"),
+  imageFile: $("image-file"),
+  landmarkSelect: $("landmark-select"),
+  sendLandmark: $("send-landmark"),
+  latInput: $("lat-input"),
+  lngInput: $("lng-input"),
+  sendCoordinates: $("send-coordinates"),
+  voiceInput: $("voice-input"),
+  sendVoice: $("send-voice"),
+  followState: $("follow-state"),
+  followButton: $("follow-button"),
+  unfollowButton: $("unfollow-button"),
+};
+
+const state = {
+  base: withSlash(document.body.dataset.base || "/sandbox/"),
+  directory: { representatives: [], residents: [], landmarks: [], modes: ["plain", "safe"] },
+  openid: null,
+  lastSeq: 0,
+  lastAt: null,
+  following: null,
+  generation: 0,
+  polling: false,
+  pollAgain: false,
+  busy: 0,
+  errorSource: null,
+  sendChain: Promise.resolve(),
+  directoryTimer: null,
+};
+
+function withSlash(path) {
+  return path.endsWith("/") ? path : `${path}/`;
+}
+
+// -- storage (may be unavailable, e.g. in a locked-down browser) ----------------------------
+
+const store = {
+  get(key) {
+    try {
+      return window.localStorage.getItem(key);
+    } catch {
+      return null;
+    }
+  },
+  set(key, value) {
+    try {
+      window.localStorage.setItem(key, value);
+    } catch {
+      /* not remembered, that is all */
+    }
+  },
+};
+
+function createdPhones() {
+  try {
+    const list = JSON.parse(store.get(STORE_CREATED) || "[]");
+    return Array.isArray(list) ? list.filter((item) => typeof item === "string" && item) : [];
+  } catch {
+    return [];
+  }
+}
+
+function rememberCreated(openid) {
+  const list = [openid, ...createdPhones().filter((item) => item !== openid)].slice(0, MAX_CREATED);
+  store.set(STORE_CREATED, JSON.stringify(list));
+}
+
+// -- talking to the server ---------------------------------------------------------------------
+
+class ServerError extends Error {}
+
+async function request(path, options = {}) {
+  let response;
+  try {
+    response = await fetch(state.base + path, {
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { Accept: "application/json" },
+      ...options,
+    });
+  } catch {
+    throw new ServerError(TEXT.network);
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const message = data && typeof data.error === "string" && data.error ? data.error : TEXT.httpError(response.status);
+    throw new ServerError(message);
+  }
+  if (data === null) {
+    throw new ServerError(TEXT.httpError(response.status));
+  }
+  return data;
+}
+
+function phonePath(openid, rest) {
+  return `phones/${encodeURIComponent(openid)}/${rest}`;
+}
+
+// -- the error area ------------------------------------------------------------------------------
+
+function showError(message, source = "action") {
+  ui.error.textContent = message;
+  state.errorSource = source;
+}
+
+function clearError(source = null) {
+  if (source !== null && state.errorSource !== source) return;
+  ui.error.textContent = "";
+  state.errorSource = null;
+}
+
+// -- DOM helpers ----------------------------------------------------------------------------------
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+function option(value, label) {
+  const node = document.createElement("option");
+  node.value = value;
+  node.textContent = label;
+  return node;
+}
+
+function isWebUrl(url) {
+  return typeof url === "string" && /^https?:\/\//i.test(url.trim());
+}
+
+/* WeChat renders <a href="...">…</a> inside text messages; show those as links (http/https only),
+ * everything else stays literal text. */
+function appendRichText(parent, text) {
+  const pattern = /<a\s+href=(["'])(.*?)\1[^>]*>([\s\S]*?)<\/a>/gi;
+  let index = 0;
+  let match;
+  while ((match = pattern.exec(text)) !== null) {
+    if (match.index > index) parent.append(text.slice(index, match.index));
+    const [, , href, label] = match;
+    if (isWebUrl(href)) {
+      const link = el("a", "chat-link", label || href);
+      link.href = href.trim();
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      parent.append(link);
+    } else {
+      parent.append(match[0]);
+    }
+    index = match.index + match[0].length;
+  }
+  if (index < text.length) parent.append(text.slice(index));
+}
+
+function pad(number) {
+  return String(number).padStart(2, "0");
+}
+
+function formatTime(epochSeconds) {
+  const when = new Date(epochSeconds * 1000);
+  const now = new Date();
+  const hm = `${pad(when.getHours())}:${pad(when.getMinutes())}`;
+  const sameDay = when.getFullYear() === now.getFullYear() && when.getMonth() === now.getMonth()
+    && when.getDate() === now.getDate();
+  return sameDay ? hm : `${TEXT.monthDay(when.getMonth() + 1, when.getDate())} ${hm}`;
+}
+
+// -- directory: phones, representatives, landmarks --------------------------------------------
+
+async function loadDirectory() {
+  try {
+    const data = await request("directory");
+    state.directory = {
+      representatives: Array.isArray(data.representatives) ? data.representatives : [],
+      residents: Array.isArray(data.residents) ? data.residents : [],
+      landmarks: Array.isArray(data.landmarks) ? data.landmarks : [],
+      modes: Array.isArray(data.modes) ? data.modes : ["plain", "safe"],
+    };
+    clearError("directory");
+  } catch (error) {
+    showError(`${TEXT.directoryFailed}（${error.message}）`, "directory");
+    scheduleDirectory(5000);
+  }
+  renderPhones();
+  renderRepresentatives();
+  renderLandmarks();
+}
+
+function scheduleDirectory(delay = 600) {
+  window.clearTimeout(state.directoryTimer);
+  state.directoryTimer = window.setTimeout(loadDirectory, delay);
+}
+
+function renderPhones() {
+  const known = new Map();
+  for (const resident of state.directory.residents) {
+    if (resident && typeof resident.openid === "string" && resident.openid) {
+      known.set(resident.openid, resident.representative || "");
+    }
+  }
+  const repOpenids = new Set(
+    state.directory.representatives.filter((rep) => rep && rep.openid).map((rep) => rep.openid),
+  );
+  // Phones made here that the app does not know as residents yet come first (newest first).
+  const residents = [];
+  for (const openid of createdPhones()) {
+    if (!known.has(openid) && !repOpenids.has(openid)) residents.push([openid, ""]);
+  }
+  if (state.openid && !known.has(state.openid) && !repOpenids.has(state.openid)
+      && !residents.some(([openid]) => openid === state.openid)) {
+    residents.unshift([state.openid, ""]);
+  }
+  for (const [openid, rep] of known) {
+    if (!repOpenids.has(openid)) residents.push([openid, rep]);
+  }
+
+  ui.residentsGroup.replaceChildren(
+    ...residents.map(([openid, rep]) => option(openid, TEXT.residentLabel(openid.slice(-6), rep))),
+  );
+  ui.representativesGroup.replaceChildren(
+    ...state.directory.representatives
+      .filter((rep) => rep && rep.openid)
+      .map((rep) => option(rep.openid, TEXT.representativeLabel(rep.name, rep.level))),
+  );
+  ui.residentsGroup.label = TEXT.groupResidents;
+  ui.representativesGroup.label = TEXT.groupRepresentatives;
+  if (state.openid) ui.phoneSelect.value = state.openid;
+}
+
+function renderRepresentatives() {
+  const previous = ui.repSelect.value;
+  const groups = new Map();
+  for (const rep of state.directory.representatives) {
+    if (!rep || !rep.code) continue;
+    const key = rep.sub_district || TEXT.noSubDistrict;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(rep);
+  }
+  const nodes = [];
+  for (const [label, reps] of groups) {
+    const group = document.createElement("optgroup");
+    group.label = label;
+    group.append(...reps.map((rep) => option(rep.code, TEXT.scanOption(rep.name, rep.level, rep.contact_point))));
+    nodes.push(group);
+  }
+  if (nodes.length === 0) {
+    const empty = option("", TEXT.noRepresentatives);
+    empty.disabled = true;
+    nodes.push(empty);
+  }
+  ui.repSelect.replaceChildren(...nodes);
+  if (previous && state.directory.representatives.some((rep) => rep && rep.code === previous)) {
+    ui.repSelect.value = previous;
+  }
+  updateQrLink();
+}
+
+function updateQrLink() {
+  const code = ui.repSelect.value;
+  if (code) {
+    ui.qrDownload.href = `${state.base}qr/${encodeURIComponent(code)}.png`;
+    ui.qrDownload.setAttribute("download", `${code}.png`);
+    ui.qrDownload.removeAttribute("aria-disabled");
+  } else {
+    ui.qrDownload.removeAttribute("href");
+    ui.qrDownload.setAttribute("aria-disabled", "true");
+  }
+}
+
+function renderLandmarks() {
+  const previous = ui.landmarkSelect.value;
+  const landmarks = state.directory.landmarks;
+  if (landmarks.length === 0) {
+    const empty = option("", TEXT.noLandmarks);
+    empty.disabled = true;
+    ui.landmarkSelect.replaceChildren(empty);
+    return;
+  }
+  ui.landmarkSelect.replaceChildren(
+    ...landmarks.map((place, index) => option(String(index), TEXT.landmarkOption(place.name, place.address))),
+  );
+  if (previous && Number(previous) < landmarks.length) ui.landmarkSelect.value = previous;
+}
+
+// -- choosing a phone ---------------------------------------------------------------------------
+
+function selectPhone(openid) {
+  if (!openid) return;
+  if (openid === state.openid) {
+    ui.phoneSelect.value = openid;
+    return;
+  }
+  state.openid = openid;
+  state.generation += 1;
+  state.lastSeq = 0;
+  state.lastAt = null;
+  ui.chat.replaceChildren(emptyHint());
+  ui.phone.dataset.openid = openid;
+  ui.currentOpenid.textContent = openid;
+  store.set(STORE_PHONE, openid);
+  setFollowing(null);
+  clearError();
+  renderPhones();
+  poll();
+}
+
+async function newResident() {
+  ui.newResident.disabled = true;
+  try {
+    const data = await request("phones", { method: "POST" });
+    if (!data.openid) throw new ServerError(TEXT.httpError(200));
+    rememberCreated(data.openid);
+    selectPhone(data.openid);
+    renderPhones();
+  } catch (error) {
+    showError(TEXT.creatingFailed + error.message);
+  } finally {
+    ui.newResident.disabled = false;
+  }
+}
+
+function setFollowing(following) {
+  state.following = following;
+  const label = following === null ? TEXT.followingUnknown : following ? TEXT.following : TEXT.notFollowing;
+  ui.followState.textContent = label;
+  ui.phone.dataset.following = following === null ? "" : String(following);
+  ui.followButton.classList.toggle("primary", following !== true);
+  ui.unfollowButton.classList.toggle("primary", false);
+  renderTitleState();
+}
+
+function renderTitleState() {
+  if (state.busy > 0) {
+    ui.titleState.textContent = TEXT.sending;
+  } else {
+    ui.titleState.textContent = state.following === null ? "" : state.following ? TEXT.following : TEXT.notFollowing;
+  }
+}
+
+function setBusy(delta) {
+  state.busy = Math.max(0, state.busy + delta);
+  ui.phone.dataset.busy = state.busy > 0 ? "true" : "false";
+  renderTitleState();
+}
+
+// -- the chat feed --------------------------------------------------------------------------------
+
+async function poll() {
+  if (!state.openid) return;
+  if (state.polling) {
+    state.pollAgain = true;
+    return;
+  }
+  state.polling = true;
+  const generation = state.generation;
+  const openid = state.openid;
+  try {
+    const data = await request(`${phonePath(openid, "chat")}?after=${state.lastSeq}`);
+    if (generation !== state.generation) return;
+    const entries = Array.isArray(data.entries) ? data.entries : [];
+    const fresh = entries
+      .filter((entry) => entry && Number(entry.seq) > state.lastSeq)
+      .sort((a, b) => Number(a.seq) - Number(b.seq));
+    if (fresh.length > 0) {
+      const stick = nearBottom() || state.lastSeq === 0;
+      const hint = ui.chat.querySelector(".empty-hint");
+      if (hint) hint.remove();
+      for (const entry of fresh) {
+        renderEntry(entry, stick);
+        state.lastSeq = Number(entry.seq);
+      }
+      if (stick) scrollToBottom();
+    }
+    if (typeof data.following === "boolean") setFollowing(data.following);
+    clearError("poll");
+  } catch (error) {
+    if (generation === state.generation) showError(`${TEXT.pollFailed}（${error.message}）`, "poll");
+  } finally {
+    state.polling = false;
+    if (state.pollAgain) {
+      state.pollAgain = false;
+      poll();
+    }
+  }
+}
+
+function nearBottom() {
+  const chat = ui.chat;
+  return chat.scrollHeight - chat.scrollTop - chat.clientHeight < 80;
+}
+
+function scrollToBottom() {
+  ui.chat.scrollTop = ui.chat.scrollHeight;
+}
+
+function emptyHint() {
+  return el("p", "empty-hint", TEXT.emptyChat);
+}
+
+function renderEntry(entry, stick) {
+  const at = Number(entry.at);
+  if (Number.isFinite(at) && (state.lastAt === null || at - state.lastAt >= TIME_GAP_SECONDS)) {
+    ui.chat.append(el("div", "time-divider", formatTime(at)));
+  }
+  if (Number.isFinite(at)) state.lastAt = at;
+
+  const side = ["user", "account", "system"].includes(entry.side) ? entry.side : "system";
+  const kind = typeof entry.kind === "string" && entry.kind ? entry.kind : "text";
+  const notice = side === "system" || kind === "event" || kind === "scan";
+
+  const bubble = el("div", notice ? `notice notice-${side}` : `bubble bubble-${side}`);
+  bubble.setAttribute("data-testid", "bubble");
+  bubble.dataset.side = side;
+  bubble.dataset.kind = kind;
+  bubble.dataset.seq = String(entry.seq);
+  if (typeof entry.via === "string" && entry.via) bubble.dataset.via = entry.via;
+
+  if (notice) {
+    bubble.textContent = entry.text || TEXT.unknownKind(kind);
+    const row = el("div", "row row-notice");
+    row.append(bubble);
+    ui.chat.append(row);
+    return;
+  }
+
+  fillBubble(bubble, entry, side, kind, stick);
+
+  const row = el("div", `row row-${side}`);
+  const avatar = el("div", `avatar avatar-${side}`, side === "account" ? TEXT.avatarAccount : TEXT.avatarUser);
+  avatar.setAttribute("aria-hidden", "true");
+  const body = el("div", "row-body");
+  if (side === "account" && entry.via === "custom") body.append(el("div", "via-label", TEXT.viaCustom));
+  body.append(bubble);
+  row.append(avatar, body);
+  ui.chat.append(row);
+}
+
+function fillBubble(bubble, entry, side, kind, stick) {
+  const text = typeof entry.text === "string" ? entry.text : "";
+  if (kind === "template") {
+    bubble.classList.add("bubble-card");
+    const label = entry.via === "subscribe" ? TEXT.viaSubscribe : TEXT.viaTemplate;
+    bubble.append(el("div", "card-label", label));
+    if (entry.title) bubble.append(el("div", "card-title", entry.title));
+    if (text) bubble.append(el("div", "card-text", text));
+    const lines = Array.isArray(entry.lines) ? entry.lines : [];
+    if (lines.length > 0) {
+      const list = el("div", "card-lines");
+      for (const line of lines) list.append(el("div", "card-line", line));
+      bubble.append(list);
+    }
+    if (isWebUrl(entry.url)) {
+      const link = el("a", "card-link", TEXT.details);
+      link.href = entry.url.trim();
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      bubble.append(link);
+    } else if (typeof entry.url === "string" && entry.url) {
+      bubble.append(el("div", "card-page", TEXT.pageLink(entry.url)));
+    }
+    return;
+  }
+  if (entry.media_id && (kind === "image" || !text)) {
+    if (kind === "image") {
+      bubble.classList.add("bubble-image");
+      bubble.append(mediaImage(entry.media_id, stick));
+      return;
+    }
+    const label = kind === "voice" ? TEXT.voiceMessage : kind === "video" ? TEXT.videoMessage
+      : kind === "news" || kind === "mpnews" ? TEXT.newsMessage : TEXT.unknownKind(kind);
+    bubble.append(el("span", "", `${label} `));
+    if (kind === "voice" || kind === "video") {
+      const link = el("a", "chat-link", TEXT.openMedia);
+      link.href = mediaUrl(entry.media_id);
+      link.target = "_blank";
+      link.rel = "noopener";
+      bubble.append(link);
+    }
+    return;
+  }
+  if (kind === "voice") {
+    bubble.classList.add("bubble-voice");
+    bubble.append(el("div", "voice-bar", `▶ ${TEXT.voiceTitle}`));
+    if (text) bubble.append(el("div", "voice-text", text));
+    return;
+  }
+  if (kind === "location") {
+    bubble.classList.add("bubble-location");
+    bubble.textContent = `📍 ${text || TEXT.locationFallback}`;
+    return;
+  }
+  if (text) {
+    if (side === "account") appendRichText(bubble, text);
+    else bubble.textContent = text;
+    return;
+  }
+  bubble.textContent = TEXT.unknownKind(kind);
+}
+
+function mediaUrl(mediaId) {
+  return `${state.base}media/${encodeURIComponent(String(mediaId))}`;
+}
+
+function mediaImage(mediaId, stick) {
+  const link = el("a", "image-link");
+  link.href = mediaUrl(mediaId);
+  link.target = "_blank";
+  link.rel = "noopener";
+  const image = el("img", "chat-image");
+  image.src = mediaUrl(mediaId);
+  image.alt = TEXT.imageAlt;
+  image.loading = "lazy";
+  image.addEventListener("load", () => {
+    if (stick) scrollToBottom();
+  });
+  image.addEventListener("error", () => {
+    link.replaceWith(el("span", "image-missing", TEXT.imageMissing));
+  });
+  link.append(image);
+  return link;
+}
+
+// -- doing things on the phone ---------------------------------------------------------------
+
+/* Sends run one after another, in the order they were asked for, each for the phone and mode
+ * chosen at the moment of asking. Resolves to true when the server accepted it. */
+function send(kind, fields = {}) {
+  const openid = state.openid;
+  if (!openid) {
+    showError(TEXT.noPhone);
+    return Promise.resolve(false);
+  }
+  const form = new FormData();
+  form.append("kind", kind);
+  form.append("mode", ui.modeSelect.value === "safe" ? "safe" : "plain");
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+
+  const task = async () => {
+    setBusy(1);
+    try {
+      const data = await request(phonePath(openid, "send"), { method: "POST", body: form });
+      if (typeof data.status === "number" && data.status !== 200) {
+        showError(TEXT.webhookRefused(data.status));
+      } else {
+        clearError();
+      }
+      scheduleDirectory();
+      return true;
+    } catch (error) {
+      showError(error.message);
+      return false;
+    } finally {
+      setBusy(-1);
+      if (openid === state.openid) {
+        // Our own bubble and the passive reply arrive through the feed.
+        window.requestAnimationFrame(scrollToBottom);
+      }
+      poll();
+    }
+  };
+  const run = state.sendChain.then(task);
+  state.sendChain = run.catch(() => false);
+  return run;
+}
+
+/* Inputs are emptied at once, like WeChat does, and given back if the message was refused. */
+async function sendFromInput(input, kind) {
+  const value = input.value;
+  input.value = "";
+  const ok = await send(kind, { text: value });
+  if (!ok && input.value === "") input.value = value;
+}
+
+function sendFile(input, kind) {
+  const file = input.files && input.files[0];
+  if (!file) return;
+  input.value = ""; // so choosing the same picture again still sends
+  send(kind, { file });
+}
+
+function sendLandmark() {
+  const index = ui.landmarkSelect.value;
+  const place = index === "" ? null : state.directory.landmarks[Number(index)];
+  if (!place) {
+    showError(TEXT.noLandmark);
+    return;
+  }
+  send("location", {
+    latitude: String(place.latitude),
+    longitude: String(place.longitude),
+    label: place.name || "",
+  });
+}
+
+function sendCoordinates() {
+  send("location", {
+    latitude: ui.latInput.value.trim(),
+    longitude: ui.lngInput.value.trim(),
+    label: "",
+  });
+}
+
+function scan() {
+  const code = ui.repSelect.value;
+  if (!code) {
+    showError(TEXT.noRepresentative);
+    return;
+  }
+  send("scan", { code });
+}
+
+function enterSends(input, action, { allowNewline = false } = {}) {
+  input.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.isComposing || event.keyCode === 229) return;
+    if (allowNewline && event.shiftKey) return;
+    event.preventDefault();
+    action();
+  });
+}
+
+function showPanel(id) {
+  const panel = $(id);
+  if (!panel) return;
+  panel.scrollIntoView({ behavior: "smooth", block: "nearest" });
+  panel.classList.remove("flash");
+  void panel.offsetWidth; // restart the highlight
+  panel.classList.add("flash");
+  const first = panel.querySelector("select, input, textarea, button");
+  if (first) first.focus({ preventScroll: true });
+}
+
+function tickClock() {
+  const now = new Date();
+  ui.clock.textContent = `${now.getHours()}:${pad(now.getMinutes())}`;
+}
+
+// -- start ------------------------------------------------------------------------------------------
+
+function bind() {
+  ui.phoneSelect.addEventListener("change", () => selectPhone(ui.phoneSelect.value));
+  ui.newResident.addEventListener("click", newResident);
+  ui.modeSelect.addEventListener("change", () => store.set(STORE_MODE, ui.modeSelect.value));
+  ui.error.addEventListener("click", () => clearError());
+
+  ui.sendText.addEventListener("click", () => sendFromInput(ui.textInput, "text"));
+  enterSends(ui.textInput, () => sendFromInput(ui.textInput, "text"), { allowNewline: true });
+  ui.sendVoice.addEventListener("click", () => sendFromInput(ui.voiceInput, "voice"));
+  enterSends(ui.voiceInput, () => sendFromInput(ui.voiceInput, "voice"));
+
+  ui.repSelect.addEventListener("change", updateQrLink);
+  ui.scanButton.addEventListener("click", scan);
+  ui.posterFile.addEventListener("change", () => sendFile(ui.posterFile, "scan_image"));
+  ui.imageFile.addEventListener("change", () => sendFile(ui.imageFile, "image"));
+
+  ui.sendLandmark.addEventListener("click", sendLandmark);
+  ui.sendCoordinates.addEventListener("click", sendCoordinates);
+  enterSends(ui.latInput, sendCoordinates);
+  enterSends(ui.lngInput, sendCoordinates);
+
+  ui.followButton.addEventListener("click", () => send("follow"));
+  ui.unfollowButton.addEventListener("click", () => send("unfollow"));
+
+  for (const tool of document.querySelectorAll(".tool[data-panel]")) {
+    tool.addEventListener("click", () => showPanel(tool.dataset.panel));
+  }
+}
+
+async function start() {
+  const mode = store.get(STORE_MODE);
+  if (mode === "plain" || mode === "safe") ui.modeSelect.value = mode;
+  bind();
+  tickClock();
+  window.setInterval(tickClock, 30 * 1000);
+  setFollowing(null);
+  updateQrLink();
+
+  await loadDirectory();
+  const remembered = store.get(STORE_PHONE);
+  if (remembered) {
+    selectPhone(remembered);
+  } else {
+    await newResident();
+  }
+  window.setInterval(poll, POLL_MS);
+}
+
+start();
