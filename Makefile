@@ -9,17 +9,22 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test lint
 
+RUN_PACKAGES := libzbar0 fonts-noto-cjk
+TEST_PACKAGES := $(RUN_PACKAGES) chromium
+
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
 run: $(STAMP)
+	@scripts/system-packages $(RUN_PACKAGES)
 	$(VENV)/bin/minyi db upgrade
 	$(VENV)/bin/minyi demo load --if-empty
 	$(VENV)/bin/minyi run
 
 test: $(STAMP)
+	@scripts/system-packages $(TEST_PACKAGES)
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)

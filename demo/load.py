@@ -75,8 +75,11 @@ def load(session: Session, now: datetime, seed: int = 2026) -> Loaded:
     session.flush()
 
     reps = []
-    for code, name, level, constituency, sub_code, cp_code in data.REPRESENTATIVES:
-        rep = Representative(code=code, name=name, level=level, constituency=constituency,
+    for index, (code, name, level, constituency, sub_code, cp_code) in enumerate(data.REPRESENTATIVES):
+        # Most representatives have bound their WeChat (every fifth has not yet), so the
+        # sandbox has representatives' phones to play and cases waiting for a binding.
+        openid = f"demo-rep-{code}" if index % 5 != 4 else None
+        rep = Representative(code=code, name=name, level=level, constituency=constituency, openid=openid,
                              sub_district_id=sub_districts[sub_code].id,
                              primary_contact_point_id=contact_points[cp_code].id)
         rep.contact_points.append(contact_points[cp_code])

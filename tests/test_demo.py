@@ -33,6 +33,8 @@ def test_the_district_is_complete(db, loaded):
     assert all(cp.latitude and cp.longitude for cp in db.scalars(select(ContactPoint)))
     departments = set(db.scalars(select(Department.name)))
     assert {"区城管局", "区住建局", "区教育局", "公安分局", "区生态环境分局"} <= departments
+    bound = db.scalars(select(Representative.openid).where(Representative.openid.is_not(None))).all()
+    assert len(bound) == 16 and all(openid.startswith("demo-rep-") for openid in bound)
 
 
 def test_staff_accounts_for_every_role_with_their_printed_passwords(db, loaded):

@@ -44,6 +44,7 @@ const TEXT = {
   imageAlt: "图片",
   imageMissing: "图片已失效",
   locationFallback: "位置",
+  locationPrefix: "位置：",
   unknownKind: (kind) => `[${kind}]`,
   avatarAccount: "民",
   avatarUser: "我",
@@ -569,7 +570,7 @@ function fillBubble(bubble, entry, side, kind, stick) {
   }
   if (kind === "location") {
     bubble.classList.add("bubble-location");
-    bubble.textContent = `📍 ${text || TEXT.locationFallback}`;
+    bubble.textContent = `${TEXT.locationPrefix}${text || TEXT.locationFallback}`;
     return;
   }
   if (text) {

@@ -1,0 +1,164 @@
+"""The one test that walks the whole system, in a real browser (Debian's chromium, headless).
+
+It starts minyi the way `make run` does — migrate, load the demo district, `minyi run` in
+sandbox mode with its scheduler — in a process of its own, then plays people on the simulator:
+a resident photographs a representative's poster (the QR is decoded from the picture), reports a
+problem with a photo and a location and gets a case number; the representative's phone receives
+the new-case notice, and the photo is fetched from (fake) WeChat by the scheduler.
+As later issues land this test grows to cover the loop: transfer, assignment, reply, rating.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from PIL import Image
+from sqlalchemy import create_engine, select, text
+
+from models import Attachment, Case, Representative
+
+CHROMIUM = "/usr/bin/chromium"
+EXTERNAL_DB = os.environ.get("MINYI_DATABASE_URL", "")
+EXTERNAL_REDIS = os.environ.get("MINYI_REDIS_URL", "")
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed "
+                                "(make test installs it: scripts/system-packages chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _database_url(tmp_path: Path) -> str:
+    """Its own database: SQLite in tmp, or a fresh PostgreSQL database beside the tests' one."""
+    if not EXTERNAL_DB.startswith("postgresql"):
+        return f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
+    base, name = EXTERNAL_DB.rsplit("/", 1)
+    engine = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}_e2e" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}_e2e"'))
+    engine.dispose()
+    return f"{base}/{name}_e2e"
+
+
+@pytest.fixture
+def minyi(tmp_path):
+    """`make run`'s three steps, in a process of its own; yields (base URL, database URL)."""
+    port = _free_port()
+    database_url = _database_url(tmp_path)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MINYI_")}
+    env.update(MINYI_DATABASE_URL=database_url, MINYI_MEDIA_DIR=str(tmp_path / "media"),
+               MINYI_SCHEDULER_POLL_SECONDS="1")
+    if EXTERNAL_REDIS:
+        env["MINYI_REDIS_URL"] = EXTERNAL_REDIS.rsplit("/", 1)[0] + "/14"
+        import redis
+
+        redis.Redis.from_url(env["MINYI_REDIS_URL"]).flushdb()
+    cli = [sys.executable, "-m", "bot.cli"]
+    for step in (["db", "upgrade"], ["demo", "load", "--if-empty"]):
+        subprocess.run(cli + step, env=env, cwd=tmp_path, check=True, capture_output=True, timeout=120)
+    log = open(tmp_path / "minyi.log", "w")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(cli + ["run", "--port", str(port)], env=env, cwd=tmp_path, stdout=log,
+                              stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if requests.get(base + "/healthz", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("minyi run did not start:\n" + (tmp_path / "minyi.log").read_text())
+        yield base, database_url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def _photo(path: Path) -> Path:
+    Image.new("RGB", (640, 480), (120, 120, 110)).save(path, format="JPEG")
+    return path
+
+
+def test_a_resident_reports_and_the_representative_hears_of_it(minyi, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    base, database_url = minyi
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        rep = conn.execute(select(Representative.code, Representative.name, Representative.openid)
+                           .where(Representative.openid.is_not(None)).order_by(Representative.code)).first()
+
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page.goto(base + "/sandbox/")
+    page.get_by_test_id("new-resident").click()
+    resident = page.get_by_test_id("phone")
+    expect(resident).to_have_attribute("data-openid", re.compile(r"^o.{27}$"))
+    openid = resident.get_attribute("data-openid")
+    page.get_by_test_id("mode-select").select_option("safe")
+
+    # The resident photographs the representative's poster; WeChat's camera reads its code.
+    poster = tmp_path / "poster.png"
+    poster.write_bytes(requests.get(f"{base}/sandbox/qr/{rep.code}.png", timeout=10).content)
+    page.get_by_test_id("poster-file").set_input_files(str(poster))
+    bubbles = page.get_by_test_id("bubble")
+    expect(bubbles.filter(has_text="您已联系上")).to_contain_text(rep.name)
+
+    page.get_by_test_id("text-input").fill("小区东门路灯坏了一个多月，晚上老人出门很不安全。")
+    page.get_by_test_id("send-text").click()
+    receipt = bubbles.filter(has_text="已登记")
+    expect(receipt).to_have_count(1)
+    number = re.search(r"\d{4}-\d{6}", receipt.inner_text()).group()
+
+    page.get_by_test_id("image-file").set_input_files(str(_photo(tmp_path / "lamp.jpg")))
+    page.get_by_test_id("landmark-select").select_option(index=0)
+    page.get_by_test_id("send-landmark").click()
+    expect(bubbles.filter(has_text=f"已补充到{number}")).to_have_count(2)
+    expect(page.get_by_test_id("error")).to_be_empty()
+
+    # The representative's phone: the new-case notice arrives, pushed by the scheduler.
+    page.get_by_test_id("phone-select").select_option(rep.openid)
+    expect(page.get_by_test_id("phone")).to_have_attribute("data-openid", rep.openid)
+    notice = page.locator("[data-testid=bubble][data-side=account]").filter(has_text=number)
+    expect(notice).to_have_count(1, timeout=15_000)
+    assert notice.get_attribute("data-via") in ("custom", "template")
+
+    with engine.connect() as conn:
+        case_id = int(number.split("-")[1])
+        case = conn.execute(select(Case.summary, Case.status).where(Case.id == case_id)).one()
+        assert case == ("小区东门路灯坏了一个多月，晚上老人出门很不安全。", "submitted")
+        for _ in range(50):  # the scheduler fetches the photo from (fake) WeChat
+            stored = conn.execute(select(Attachment.status, Attachment.path)).all()
+            if stored and stored[0][0] == "stored":
+                break
+            time.sleep(0.2)
+            conn.rollback()
+    assert stored[0][0] == "stored"
+    saved = Path(tmp_path / "media" / stored[0][1]).read_bytes()
+    assert Image.open(io.BytesIO(saved)).size == (640, 480)
+    assert openid  # the resident's phone was a new WeChat user, not one of the demo's
+    engine.dispose()
