@@ -54,6 +54,12 @@ MEDIA_TYPES = {"image": 10 * 1024 * 1024, "voice": 2 * 1024 * 1024, "video": 10 
 CUSTOM_TYPES = ("text", "image", "voice", "video", "news", "mpnews")
 
 
+@bp.before_request
+def _allow_media() -> None:
+    # The app's own limit is the webhook's (64 KB); media uploads may reach 10 MB.
+    request.max_content_length = max(MEDIA_TYPES.values()) + 64 * 1024
+
+
 class Refusal(Exception):
     def __init__(self, errcode: int):
         self.errcode = errcode

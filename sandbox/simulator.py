@@ -42,6 +42,12 @@ class Refused(Exception):
         self.status = status
 
 
+@bp.before_request
+def _allow_photos() -> None:
+    # The app's own limit is the webhook's (64 KB); a phone sends photos of up to 10 MB.
+    request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024
+
+
 @bp.errorhandler(Refused)
 def _refused(error: Refused):
     return jsonify({"error": error.message}), error.status

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from models import Attachment, Case, CaseMessage, Representative, Resident
 from sandbox import texts
@@ -104,6 +107,25 @@ def test_photo_voice_and_location(client, phone, db, world):
     assert world.media(photo_media)["data"] == _png().getvalue()
     image_entry = next(e for e in _chat(client, phone) if e["kind"] == "image")
     assert client.get(f"/sandbox/media/{image_entry['media_id']}").data == _png().getvalue()
+
+
+def test_a_real_sized_photo_gets_through_and_an_oversized_one_is_refused(client, phone, db):
+    _do(client, phone, "scan", code="wang01")
+    noise = Image.frombytes("RGB", (1200, 900), os.urandom(1200 * 900 * 3))  # incompressible
+    photo = io.BytesIO()
+    noise.save(photo, format="PNG")
+    assert photo.tell() > 1024 * 1024
+    photo.seek(0)
+    assert _upload(client, phone, photo).status_code == 200
+    assert _upload(client, phone, io.BytesIO(b"x" * (11 * 1024 * 1024))).status_code == 413
+
+
+def _upload(client, openid: str, picture: io.BytesIO):
+    """A big multipart body, encoded in memory (the test client would spool it to a file it never closes)."""
+    boundary, body = encode_multipart({"kind": "image", "mode": "plain",
+                                       "file": FileStorage(picture, "photo.png", content_type="image/png")})
+    return client.post(f"/sandbox/phones/{openid}/send", data=body,
+                       content_type=f"multipart/form-data; boundary={boundary}")
 
 
 @pytest.mark.parametrize(
