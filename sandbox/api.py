@@ -223,32 +223,29 @@ def custom_send():
     return _answer("message/custom/send", handle)
 
 
-def _template_lines(template: dict[str, Any], data: Any) -> list[str]:
+def _deliver_template(via: str, link_field: str) -> None:
+    """A template message or a subscription notice: both fill a template from the account's list."""
+    body = _json_body()
+    template = TEMPLATES.get(body.get("template_id"))
+    if template is None:
+        raise Refusal(40037)
+    data = body.get("data")
     if not isinstance(data, dict):
         raise Refusal(47001)
-    lines = []
-    for field, label in template["fields"].items():
-        value = data.get(field)
-        if isinstance(value, dict) and isinstance(value.get("value"), str):
-            lines.append(f"{label}：{value['value']}")
-    return lines
+    follower = _follower_for_push(body.get("touser"), window=False)
+    lines = [f"{label}：{data[field]['value']}" for field, label in template["fields"].items()
+             if isinstance(data.get(field), dict) and isinstance(data[field].get("value"), str)]
+    world().append_chat(follower.openid, {
+        "at": _now(), "side": "account", "via": via, "kind": "template", "title": template["title"],
+        "lines": lines, "url": body.get(link_field),
+    })
 
 
 @bp.post("/message/template/send")
 def template_send():
     def handle():
-        body = _json_body()
-        template = TEMPLATES.get(body.get("template_id"))
-        if template is None:
-            raise Refusal(40037)
-        follower = _follower_for_push(body.get("touser"), window=False)
-        msgid = secrets.randbelow(10**15)
-        world().append_chat(follower.openid, {
-            "at": _now(), "side": "account", "via": "template", "kind": "template",
-            "title": template["title"], "lines": _template_lines(template, body.get("data")),
-            "url": body.get("url"),
-        })
-        return {"errcode": 0, "errmsg": "ok", "msgid": msgid}
+        _deliver_template("template", "url")
+        return {"errcode": 0, "errmsg": "ok", "msgid": secrets.randbelow(10**15)}
     return _answer("message/template/send", handle)
 
 
@@ -256,16 +253,7 @@ def template_send():
 def subscribe_send():
     """订阅通知: needs the user's one-off consent, which the sandbox treats as given."""
     def handle():
-        body = _json_body()
-        template = TEMPLATES.get(body.get("template_id"))
-        if template is None:
-            raise Refusal(40037)
-        follower = _follower_for_push(body.get("touser"), window=False)
-        world().append_chat(follower.openid, {
-            "at": _now(), "side": "account", "via": "subscribe", "kind": "template",
-            "title": template["title"], "lines": _template_lines(template, body.get("data")),
-            "url": body.get("page"),
-        })
+        _deliver_template("subscribe", "page")
         return {"errcode": 0, "errmsg": "ok"}
     return _answer("message/subscribe/bizsend", handle)
 

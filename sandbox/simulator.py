@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from wechatpy.exceptions import WeChatClientException
 
 from bot.services import services
 from handlers.texts import LEVEL_LABELS
@@ -227,7 +228,10 @@ def _scan(server: WeChatServer, world: World, openid: str, mode: str, following:
         rep = session.scalar(select(Representative).where(Representative.code == code))
         if rep is None:
             raise Refused(texts.UNKNOWN_REPRESENTATIVE, 404)
-        url = ensure_permanent_qr(session, services().wechat, rep)
+        try:
+            url = ensure_permanent_qr(session, services().wechat, rep)
+        except WeChatClientException as error:
+            raise Refused(texts.QR_NOT_CREATED.format(errcode=error.errcode), 502) from None
         name = rep.name
         session.commit()
     qr = world.qr_by_url(url)

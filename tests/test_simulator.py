@@ -150,6 +150,12 @@ def test_wrong_input_gets_a_clear_answer(client, phone, fields, error):
     assert answer.status_code in (400, 404) and answer.get_json() == {"error": error}
 
 
+def test_when_wechat_refuses_to_create_the_code_the_phone_is_told(client, phone, world):
+    world.fail_next("qrcode/create", 45009)
+    answer = _do(client, phone, "scan", code="wang01")
+    assert answer.status_code == 502 and answer.get_json() == {"error": texts.QR_NOT_CREATED.format(errcode=45009)}
+
+
 def test_a_code_from_another_account_is_refused(client, phone):
     from qr.codes import qr_png
 
