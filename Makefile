@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: run test lint
 
 RUN_PACKAGES := libzbar0 fonts-noto-cjk
-TEST_PACKAGES := $(RUN_PACKAGES) chromium
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)

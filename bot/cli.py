@@ -203,6 +203,52 @@ def scheduler_command(once: bool) -> None:
         click.echo("stopped")
 
 
+@main.group()
+def qr() -> None:
+    """Representatives' QR codes and printable posters (公示牌)."""
+
+
+@qr.command("posters")
+@click.option("--sub-district", "sub_district", help="Code of one sub-district: one PDF of its representatives.")
+@click.option("--contact-point", "contact_point", help="Code of one contact point: its poster and its representatives'.")
+@click.option("--all", "everything", is_flag=True, help="Every sub-district, one PDF each.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the PDFs and PNGs.")
+@click.option("--paper", type=click.Choice(["A4", "A3"]), default="A4", show_default=True)
+@click.option("--no-png", is_flag=True, help="Only the PDFs.")
+def qr_posters(sub_district: str | None, contact_point: str | None, everything: bool, out_dir: str, paper: str,
+               no_png: bool) -> None:
+    """Write posters at 300 dpi: one PDF per sub-district or contact point, one PNG per poster.
+    Representatives without a QR code get one from WeChat first (once, for good)."""
+    from pathlib import Path
+
+    from sqlalchemy.orm import Session
+
+    from bot import create_app
+    from bot.services import services
+    from qr.export import ExportError, export_posters
+    from qr.fonts import FontMissing, cjk_font_paths
+
+    if sum(bool(choice) for choice in (sub_district, contact_point, everything)) != 1:
+        raise click.UsageError("choose one of --sub-district CODE, --contact-point CODE or --all")
+    try:
+        app = create_app()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    svc = services(app)
+    try:
+        cjk_font_paths(svc.settings.posters_font_path)
+        with Session(svc.engine) as session:
+            result = export_posters(session, svc.wechat, svc.settings, Path(out_dir), sub_district=sub_district,
+                                    contact_point=contact_point, paper=paper, pngs=not no_png)
+    except (ExportError, FontMissing) as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        svc.dispose()
+    for pdf in result.pdfs:
+        click.echo(f"wrote {pdf}")
+    click.echo(f"{result.pngs} PNG posters; {result.codes_created} new QR codes created through WeChat")
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 

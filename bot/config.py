@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "intake.nearest_contact_points": 3,
     "media.dir": "instance/media",
     "scheduler.poll_seconds": 2,
+    "posters.font_path": "",
+    "posters.reply_working_days": 5,
 }
 
 # What sandbox mode fills in: an account that exists only in the app's own fake of WeChat.
@@ -84,6 +86,8 @@ class Settings:
     intake_nearest_contact_points: int
     media_dir: str
     scheduler_poll_seconds: int
+    posters_font_path: str
+    posters_reply_working_days: int
 
     @property
     def wechat_configured(self) -> bool:

@@ -137,3 +137,18 @@ def new_case_progress(summary: str) -> str:
 
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- printed on the 公示牌 posters (qr/posters.py) ---------------------------------------------
+POSTER_HEADING = "民情民意联系点"
+POSTER_CALL_TO_ACTION = "扫码关注，向代表反映您的意见建议"
+POSTER_CONTACT_POINT = "联系点：{name}"
+POSTER_ADDRESS = "地址：{address}"
+POSTER_COMMITTEE_PHONE = "{committee}电话：{phone}"
+POSTER_CODE = "代表编号：{code}"
+POSTER_FOOTER = "民意直通车 · 人大代表联系群众"
+POSTER_POINT_REPRESENTATIVES = "本联系点的人大代表（扫码联系）"
+
+
+def poster_promise(working_days: int) -> str:
+    return f"一般事项 {working_days} 个工作日内答复"

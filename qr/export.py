@@ -1,0 +1,125 @@
+"""Batch export of posters: one PDF per sub-district or contact point, one PNG per poster.
+
+Codes missing are created first (each committed at once: a code WeChat has issued is never
+lost); then the posters are rendered one at a time into the PDF, so a district's worth of
+posters takes the memory of one.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+from wechatpy import WeChatClient
+
+from bot.config import Settings
+from handlers.texts import LEVEL_LABELS
+from models import ContactPoint, Representative, SubDistrict, representative_contact_points
+from qr import posters
+from qr.codes import ensure_permanent_qr
+
+
+class ExportError(Exception):
+    """What the operator must fix first; the message says what."""
+
+
+@dataclass
+class ExportResult:
+    pdfs: list[Path] = field(default_factory=list)
+    pngs: int = 0
+    codes_created: int = 0
+
+
+def _poster_data(rep: Representative, point: ContactPoint | None, sub: SubDistrict | None) -> posters.RepresentativePoster:
+    return posters.RepresentativePoster(
+        code=rep.code, name=rep.name, level_label=LEVEL_LABELS.get(rep.level, "人大代表"),
+        constituency=rep.constituency, contact_point=point.name if point else "",
+        address=point.address if point else "", committee=sub.committee_name if sub else "",
+        committee_phone=sub.committee_phone if sub else "", qr_url=rep.qr_url or "", photo_path=rep.photo_path,
+    )
+
+
+def _representatives(session: Session, where) -> list[int]:
+    return list(session.scalars(
+        select(Representative.id).where(Representative.active.is_(True), where).order_by(Representative.code)
+    ))
+
+
+def _ensure_codes(session: Session, client: WeChatClient | None, rep_ids: list[int]) -> int:
+    created = 0
+    for rep_id in rep_ids:
+        rep = session.get(Representative, rep_id)
+        if rep.qr_url:
+            continue
+        if client is None:
+            raise ExportError(f"representative {rep.code} has no QR code yet, and no WeChat account is "
+                              "configured to create one (wechat.appid / wechat.secret)")
+        ensure_permanent_qr(session, client, rep)
+        session.commit()
+        created += 1
+    return created
+
+
+def _rep_pages(session: Session, rep_ids: list[int], paper: str, settings: Settings) -> Iterator[tuple[str, object]]:
+    for rep_id in rep_ids:
+        rep = session.get(Representative, rep_id)
+        point = session.get(ContactPoint, rep.primary_contact_point_id) if rep.primary_contact_point_id else None
+        sub = session.get(SubDistrict, rep.sub_district_id) if rep.sub_district_id else None
+        boxes = posters.layout(_poster_data(rep, point, sub), paper, settings.posters_reply_working_days,
+                               settings.posters_font_path)
+        yield rep.code, posters.render(boxes, paper, settings.posters_font_path)
+        session.expunge_all()  # nothing accumulates across a large batch
+
+
+def _point_page(session: Session, point: ContactPoint, rep_ids: list[int], paper: str, settings: Settings):
+    sub = point.sub_district
+    reps = tuple(_poster_data(session.get(Representative, rep_id), point, sub) for rep_id in rep_ids)
+    boxes = posters.contact_point_layout(
+        posters.ContactPointPoster(point.name, point.address, sub.committee_name, sub.committee_phone, reps),
+        paper, settings.posters_reply_working_days, settings.posters_font_path)
+    return f"point-{point.code}", posters.render(boxes, paper, settings.posters_font_path)
+
+
+def export_posters(session: Session, client: WeChatClient | None, settings: Settings, out: Path, *,
+                   sub_district: str | None = None, contact_point: str | None = None, paper: str = "A4",
+                   pngs: bool = True) -> ExportResult:
+    """``sub_district`` or ``contact_point`` code, or neither for every sub-district."""
+    out.mkdir(parents=True, exist_ok=True)
+    result = ExportResult()
+    if contact_point is not None:
+        point = session.scalar(select(ContactPoint).where(ContactPoint.code == contact_point))
+        if point is None:
+            raise ExportError(f"no contact point with code {contact_point!r}")
+        at_point = select(representative_contact_points.c.representative_id).where(
+            representative_contact_points.c.contact_point_id == point.id)
+        rep_ids = _representatives(session, or_(Representative.primary_contact_point_id == point.id,
+                                                Representative.id.in_(at_point)))
+        result.codes_created += _ensure_codes(session, client, rep_ids)
+        point = session.get(ContactPoint, point.id)
+        pages = [_point_page(session, point, rep_ids, paper, settings)]
+        groups = [(f"point-{point.code}", rep_ids, pages)]
+    else:
+        query = select(SubDistrict).order_by(SubDistrict.code)
+        if sub_district is not None:
+            query = query.where(SubDistrict.code == sub_district)
+        subs = list(session.scalars(query))
+        if not subs:
+            raise ExportError(f"no sub-district with code {sub_district!r}" if sub_district else "no sub-districts")
+        groups = [(f"subdistrict-{sub.code}", _representatives(session, Representative.sub_district_id == sub.id), [])
+                  for sub in subs]
+        for _, rep_ids, _ in groups:
+            result.codes_created += _ensure_codes(session, client, rep_ids)
+    for stem, rep_ids, first_pages in groups:
+        if not rep_ids and not first_pages:
+            continue
+        pdf = out / f"{stem}.pdf"
+        pdf.unlink(missing_ok=True)
+        pages = itertools.chain(first_pages, _rep_pages(session, rep_ids, paper, settings))
+        count = posters.write_batch(pages, pdf, out if pngs else None)
+        result.pdfs.append(pdf)
+        result.pngs += count if pngs else 0
+    return result

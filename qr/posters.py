@@ -1,0 +1,285 @@
+"""Printable 公示牌 posters: a representative's own, and a contact point's list of its
+representatives. A4 or A3 at 300 dpi, as PNG and as PDF pages a print shop accepts.
+
+Layout is a pure function of the poster's data (``layout``): a list of boxes, each with what it
+draws and where, every one inside the page's margins. Text that does not fit its width is set
+smaller, down to a floor, then wrapped. Rendering draws the boxes; QR codes are drawn from the
+URL WeChat gave (high error correction), never downloaded.
+
+A batch is written page by page (``PdfPages``): each page is appended to the PDF file and
+dropped, so memory stays flat however many posters there are.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import qrcode
+from PIL import Image, ImageDraw, ImageFont
+from qrcode.constants import ERROR_CORRECT_H
+
+from handlers import texts
+from qr.fonts import font
+
+DPI = 300
+PAPER_PX = {"A4": (2480, 3508), "A3": (3508, 4961)}  # 210×297 mm and 297×420 mm at 300 dpi
+MARGIN = 150  # 12.7 mm at A4; scaled with the paper
+RED = (196, 18, 48)
+INK = (34, 34, 34)
+GREY = (96, 96, 96)
+WHITE = (255, 255, 255)
+
+
+@dataclass(frozen=True)
+class RepresentativePoster:
+    code: str
+    name: str
+    level_label: str
+    constituency: str
+    contact_point: str
+    address: str
+    committee: str
+    committee_phone: str
+    qr_url: str
+    photo_path: str | None = None
+
+
+@dataclass(frozen=True)
+class ContactPointPoster:
+    name: str
+    address: str
+    committee: str
+    committee_phone: str
+    representatives: tuple[RepresentativePoster, ...]
+
+
+@dataclass(frozen=True)
+class Box:
+    kind: str  # text / qr / photo / band
+    x: int
+    y: int
+    width: int
+    height: int
+    text: str = ""
+    size: int = 0
+    weight: str = "regular"
+    color: tuple[int, int, int] = INK
+    align: str = "center"
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def right(self) -> int:
+        return self.x + self.width
+
+    @property
+    def bottom(self) -> int:
+        return self.y + self.height
+
+
+class _Column:
+    """Stacks boxes top to bottom inside the margins, fitting text to the width."""
+
+    def __init__(self, page: tuple[int, int], font_path: str, scale: float):
+        self.width, self.height = page
+        self.font_path = font_path
+        self.scale = scale
+        self.margin = round(MARGIN * scale)
+        self.inner = self.width - 2 * self.margin
+        self.y = self.margin
+        self.boxes: list[Box] = []
+
+    def px(self, value: float) -> int:
+        return round(value * self.scale)
+
+    def gap(self, amount: float) -> None:
+        self.y += self.px(amount)
+
+    def text(self, text: str, size: float, weight: str = "regular", color=INK, min_size: float = 40,
+             align: str = "center", width: int | None = None, x: int | None = None) -> None:
+        """One line at the largest size up to ``size`` that fits; below ``min_size`` it wraps."""
+        if not text:
+            return
+        width = width or self.inner
+        x = self.margin if x is None else x
+        size_px, floor = self.px(size), self.px(min_size)
+        while size_px > floor and _text_width(text, size_px, weight, self.font_path) > width:
+            size_px -= max(1, size_px // 40)
+        for line in _wrap(text, size_px, weight, self.font_path, width):
+            height = round(size_px * 1.35)
+            self.boxes.append(Box("text", x, self.y, width, height, line, size_px, weight, color, align))
+            self.y += height
+
+    def add(self, box: Box) -> None:
+        self.boxes.append(box)
+        self.y = max(self.y, box.bottom)
+
+
+def _text_width(text: str, size: int, weight: str, font_path: str) -> int:
+    return round(font(weight, size, font_path).getlength(text))
+
+
+def _wrap(text: str, size: int, weight: str, font_path: str, width: int) -> list[str]:
+    lines, current = [], ""
+    for char in text:  # Chinese breaks between any two characters
+        if current and _text_width(current + char, size, weight, font_path) > width:
+            lines.append(current)
+            current = char
+        else:
+            current += char
+    return [*lines, current] if current else lines
+
+
+def layout(poster: RepresentativePoster, paper: str = "A4", promise_days: int = 5, font_path: str = "") -> list[Box]:
+    page = PAPER_PX[paper]
+    column = _Column(page, font_path, page[0] / PAPER_PX["A4"][0])
+    band = column.px(480)
+    column.add(Box("band", 0, 0, page[0], band, color=RED))
+    column.y = column.px(110)
+    column.text(texts.POSTER_HEADING, 230, "bold", WHITE)
+    column.y = band + column.px(90)
+
+    if poster.photo_path and Path(poster.photo_path).is_file():
+        photo = column.px(520)
+        column.add(Box("photo", (page[0] - round(photo * 0.75)) // 2, column.y, round(photo * 0.75), photo,
+                       extra={"path": poster.photo_path}))
+        column.gap(50)
+    column.text(poster.name, 260, "bold", min_size=160)
+    column.gap(10)
+    column.text(" ".join(part for part in (poster.level_label, poster.constituency) if part), 100, color=GREY)
+    column.gap(70)
+
+    qr_side = min(column.px(1250), page[1] - column.y - column.px(1150))
+    column.add(Box("qr", (page[0] - qr_side) // 2, column.y, qr_side, qr_side, poster.qr_url))
+    column.gap(40)
+    column.text(texts.POSTER_CALL_TO_ACTION, 96, "bold", RED)
+    column.gap(70)
+
+    column.text(texts.POSTER_CONTACT_POINT.format(name=poster.contact_point), 76, align="left")
+    column.text(texts.POSTER_ADDRESS.format(address=poster.address), 76, align="left", min_size=64)
+    if poster.committee_phone:
+        column.text(texts.POSTER_COMMITTEE_PHONE.format(committee=poster.committee or "街道人大工委",
+                                                        phone=poster.committee_phone), 76, align="left")
+    column.gap(50)
+    column.text(texts.poster_promise(promise_days), 84, "bold", RED)
+
+    column.y = page[1] - column.margin - column.px(110)
+    column.text(texts.POSTER_FOOTER + "　" + texts.POSTER_CODE.format(code=poster.code), 52, color=GREY)
+    return column.boxes
+
+
+def contact_point_layout(poster: ContactPointPoster, paper: str = "A4", promise_days: int = 5,
+                         font_path: str = "") -> list[Box]:
+    """All representatives of one contact point, each with their code, name and level."""
+    page = PAPER_PX[paper]
+    column = _Column(page, font_path, page[0] / PAPER_PX["A4"][0])
+    band = column.px(420)
+    column.add(Box("band", 0, 0, page[0], band, color=RED))
+    column.y = column.px(90)
+    column.text(texts.POSTER_HEADING, 210, "bold", WHITE)
+    column.y = band + column.px(70)
+    column.text(poster.name, 150, "bold", min_size=90)
+    column.text(texts.POSTER_ADDRESS.format(address=poster.address), 72, color=GREY, min_size=60)
+    column.gap(50)
+    column.text(texts.POSTER_POINT_REPRESENTATIVES, 84, "bold", RED)
+    column.gap(40)
+
+    reps = poster.representatives
+    columns = 3 if len(reps) > 4 else 2
+    rows = max(1, -(-len(reps) // columns))
+    footer = column.px(520)
+    cell_w = column.inner // columns
+    cell_h = (page[1] - column.y - footer) // rows
+    qr_side = min(cell_w - column.px(80), cell_h - column.px(260))
+    top = column.y
+    for index, rep in enumerate(reps):
+        x = column.margin + (index % columns) * cell_w
+        column.y = top + (index // columns) * cell_h
+        column.add(Box("qr", x + (cell_w - qr_side) // 2, column.y, qr_side, qr_side, rep.qr_url))
+        column.gap(10)
+        column.text(rep.name, 80, "bold", width=cell_w - column.px(20), x=x + column.px(10), min_size=50)
+        column.text(f"{rep.level_label} · {rep.code}", 48, color=GREY, width=cell_w - column.px(20),
+                    x=x + column.px(10), min_size=34)
+    column.y = top + rows * cell_h + column.px(30)
+    column.text(texts.POSTER_CALL_TO_ACTION, 84, "bold", RED)
+    if poster.committee_phone:
+        column.text(texts.POSTER_COMMITTEE_PHONE.format(committee=poster.committee or "街道人大工委",
+                                                        phone=poster.committee_phone), 68)
+    column.text(texts.poster_promise(promise_days), 72, "bold", RED)
+    return column.boxes
+
+
+def qr_image(url: str, side: int) -> Image.Image:
+    """The code at exactly ``side`` pixels, every module the same whole number of pixels."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_H, box_size=1, border=4)
+    code.add_data(url)
+    code.make(fit=True)
+    modules = code.modules_count + 8
+    box = max(1, side // modules)
+    code.box_size = box
+    image = code.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
+    framed = Image.new("RGB", (side, side), WHITE)
+    framed.paste(image, ((side - image.width) // 2, (side - image.height) // 2))
+    return framed
+
+
+def render(boxes: list[Box], paper: str = "A4", font_path: str = "") -> Image.Image:
+    image = Image.new("RGB", PAPER_PX[paper], WHITE)
+    draw = ImageDraw.Draw(image)
+    for box in boxes:
+        if box.kind == "band":
+            draw.rectangle([box.x, box.y, box.right - 1, box.bottom - 1], fill=box.color)
+        elif box.kind == "qr":
+            image.paste(qr_image(box.text, box.width), (box.x, box.y))
+        elif box.kind == "photo":
+            with Image.open(box.extra["path"]) as photo:
+                fitted = photo.convert("RGB")
+                fitted.thumbnail((box.width, box.height))
+                image.paste(fitted, (box.x + (box.width - fitted.width) // 2, box.y))
+        else:
+            face = font(box.weight, box.size, font_path)
+            anchor, x = {"center": ("mm", box.x + box.width // 2), "left": ("lm", box.x)}[box.align]
+            draw.text((x, box.y + box.height // 2), box.text, font=face, fill=box.color, anchor=anchor)
+    return image
+
+
+def text_image(text: str, size: int, weight: str = "regular", font_path: str = "",
+               face: ImageFont.FreeTypeFont | None = None) -> Image.Image:
+    """One line drawn alone, black on white: what a poster's text box should look like."""
+    face = face or font(weight, size, font_path)
+    width = round(face.getlength(text)) + 2
+    image = Image.new("L", (width, round(size * 1.35)), 255)
+    ImageDraw.Draw(image).text((1, image.height // 2), text, font=face, fill=0, anchor="lm")
+    return image
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", dpi=(DPI, DPI), optimize=False)
+    return buffer.getvalue()
+
+
+class PdfPages:
+    """A multi-page PDF written one page at a time (Pillow's append mode): a page is encoded,
+    appended to the file and let go. JPEG at quality 95 keeps the codes' edges clean."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.pages = 0
+
+    def add(self, page: Image.Image) -> None:
+        page.save(self.path, "PDF", resolution=DPI, quality=95, append=self.pages > 0)
+        self.pages += 1
+
+
+def write_batch(posters: Iterable[tuple[str, Image.Image]], pdf_path: Path, png_dir: Path | None) -> int:
+    """Each (file stem, page) into one PDF and, with ``png_dir``, one PNG each; returns the count."""
+    pdf = PdfPages(pdf_path)
+    for stem, page in posters:
+        pdf.add(page)
+        if png_dir is not None:
+            (png_dir / f"{stem}.png").write_bytes(png_bytes(page))
+        page.close()
+    return pdf.pages
