@@ -238,7 +238,8 @@ def qr_posters(sub_district: str | None, contact_point: str | None, everything: 
     try:
         cjk_font_paths(svc.settings.posters_font_path)
         with Session(svc.engine) as session:
-            result = export_posters(session, svc.wechat, svc.settings, Path(out_dir), sub_district=sub_district,
+            result = export_posters(session, svc.wechat, svc.settings, Path(out_dir), svc.clock.now(),
+                                    sub_district=sub_district,
                                     contact_point=contact_point, paper=paper, pngs=not no_png)
     except (ExportError, FontMissing) as error:
         raise click.ClickException(str(error)) from None
@@ -247,6 +248,72 @@ def qr_posters(sub_district: str | None, contact_point: str | None, everything: 
     for pdf in result.pdfs:
         click.echo(f"wrote {pdf}")
     click.echo(f"{result.pngs} PNG posters; {result.codes_created} new QR codes created through WeChat")
+
+
+def _representative_command(code: str, act):
+    """Run ``act(session, services, representative)`` for the representative with ``code``."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+    from wechatpy.exceptions import WeChatClientException
+
+    from bot import create_app
+    from bot.services import services
+    from models import Representative
+
+    try:
+        app = create_app()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    svc = services(app)
+    if svc.wechat is None:
+        raise click.ClickException("no WeChat account is configured (wechat.appid / wechat.secret)")
+    try:
+        with Session(svc.engine) as session:
+            rep = session.scalar(select(Representative).where(Representative.code == code))
+            if rep is None:
+                raise click.ClickException(f"no representative with code {code!r}")
+            result = act(session, svc, rep)
+            session.commit()
+            return result
+    except WeChatClientException as error:
+        raise click.ClickException(f"WeChat refused: {error.errcode} {error.errmsg}") from None
+    finally:
+        svc.dispose()
+
+
+@qr.command("bind-code")
+@click.argument("code")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Also save the code as a PNG here.")
+def qr_bind_code(code: str, out_file: str | None) -> None:
+    """A one-time code (10 minutes) for representative CODE to bind their own WeChat: they scan it
+    and new cases reach them there. Show it on a screen or print it; it binds exactly once."""
+    from pathlib import Path
+
+    from qr.binding import issue_bind_code
+    from qr.codes import qr_png
+
+    url, expires_at = _representative_command(
+        code, lambda session, svc, rep: issue_bind_code(session, svc.wechat, rep, svc.clock.now()))
+    if out_file:
+        Path(out_file).write_bytes(qr_png(url))
+        click.echo(f"saved {out_file}")
+    click.echo(f"bind code for {code}: {url}  (valid until {expires_at:%H:%M} UTC, once)")
+
+
+@qr.command("reissue")
+@click.argument("code")
+@click.option("--reason", required=True, help="Why the old code is retired (recorded).")
+@click.option("--by", "issued_by", default="", help="Who asked for it (recorded).")
+def qr_reissue(code: str, reason: str, issued_by: str) -> None:
+    """Retire representative CODE's poster code and create a new one (after a compromise). The old
+    posters stop binding residents: print and hang the new ones."""
+    from qr.codes import reissue_permanent_qr
+
+    if not reason.strip():
+        raise click.UsageError("--reason must say why")
+    url = _representative_command(code, lambda session, svc, rep: reissue_permanent_qr(
+        session, svc.wechat, rep, svc.clock.now(), reason, issued_by))
+    click.echo(f"new code for {code}: {url}; print new posters with: minyi qr posters --contact-point …")
 
 
 def _safe_url(url: str) -> str:

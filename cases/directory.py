@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, or_, select
 
 from cases import geo
 from models import ContactPoint, Representative, SubDistrict
@@ -34,7 +34,14 @@ class ContactPointCard:
     sub_district_name: str
 
 
-def representative_by_code(conn: Connection, code: str) -> RepresentativeCard | None:
+def representative_by_scene(conn: Connection, scene: str, code: str) -> RepresentativeCard | None:
+    """The representative whose current poster carries ``scene``. A representative whose code
+    was never created through WeChat answers to ``rep:<code>``; a retired scene answers nobody."""
+    rep = Representative
+    return _representative_card(conn, or_(rep.qr_scene == scene, and_(rep.qr_scene.is_(None), rep.code == code)))
+
+
+def _representative_card(conn: Connection, where) -> RepresentativeCard | None:
     rep, cp, sd = Representative, ContactPoint, SubDistrict
     row = conn.execute(
         select(
@@ -43,7 +50,7 @@ def representative_by_code(conn: Connection, code: str) -> RepresentativeCard | 
         )
         .outerjoin(cp, cp.id == rep.primary_contact_point_id)
         .outerjoin(sd, sd.id == rep.sub_district_id)
-        .where(rep.code == code, rep.active.is_(True))
+        .where(where, rep.active.is_(True))
     ).first()
     if row is None:
         return None

@@ -1,4 +1,4 @@
-"""Follows, poster scans and unfollows."""
+"""Follows, poster scans, representatives binding their WeChat, and unfollows."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from cases import directory, residents
 from handlers import texts
 from handlers.context import Context
 from handlers.registry import Handler, Reply
+from qr.binding import redeem_bind_token
 from qr.scenes import parse_scene
 
 FOLLOW_EVENTS = ("subscribe", "subscribe_scan", "scan")
@@ -23,7 +24,7 @@ def on_follow(ctx: Context) -> Reply:
         if _scene_key(ctx):
             return texts.UNKNOWN_SCENE
         return texts.WELCOME_GENERIC if not resident.routed else texts.HOW_TO_REPORT
-    card = directory.representative_by_code(ctx.conn, scene.value)
+    card = directory.representative_by_scene(ctx.conn, str(scene), scene.value)
     if card is None:
         return texts.UNKNOWN_SCENE
     ctx.rebind(
@@ -41,6 +42,19 @@ def on_follow(ctx: Context) -> Reply:
     )
 
 
+def _scans_bind_code(ctx: Context) -> bool:
+    if ctx.incoming.event not in FOLLOW_EVENTS:
+        return False
+    scene = parse_scene(_scene_key(ctx))
+    return scene is not None and scene.kind == "bind"
+
+
+def on_bind(ctx: Context) -> Reply:
+    """A representative scans the temporary code the working committee made for them."""
+    outcome, name = redeem_bind_token(ctx.conn, parse_scene(_scene_key(ctx)).value, ctx.incoming.openid, ctx.now)
+    return texts.BIND_REPLIES[outcome.value].format(name=name)
+
+
 def on_unsubscribe(ctx: Context) -> Reply:
     residents.mark_unsubscribed(ctx.conn, ctx.incoming.openid, ctx.now)
     ctx.clear_state()
@@ -48,6 +62,7 @@ def on_unsubscribe(ctx: Context) -> Reply:
 
 
 HANDLERS = [
+    Handler("bind", _scans_bind_code, on_bind),
     Handler("follow", lambda ctx: ctx.incoming.event in FOLLOW_EVENTS, on_follow),
     Handler("unsubscribe", lambda ctx: ctx.incoming.event == "unsubscribe", on_unsubscribe),
 ]

@@ -124,6 +124,17 @@ def contact_point_chosen(name: str, address: str, sub_district: str) -> str:
     )
 
 
+# -- a representative binding their WeChat by the temporary code (qr/binding.py) -------------
+BIND_REPLIES = {
+    "bound": "绑定成功！{name}代表，您好。今后群众通过您的二维码反映的问题，会第一时间推送到这个微信。",
+    "already": "{name}代表，您已经绑定过了，无需重复操作。",
+    "used": "这个绑定二维码已经使用过了。如需更换绑定的微信，请联系街道人大工委重新生成。",
+    "expired": "这个绑定二维码已过期（有效期10分钟），请联系街道人大工委重新生成。",
+    "unknown": "这个绑定二维码无效，请联系街道人大工委重新生成。",
+    "taken": "这个微信已绑定{name}代表，不能再绑定其他代表。如有疑问，请联系街道人大工委。",
+}
+
+
 # -- pushed to a representative (customer-service message, or the template fallback) --------
 def new_case_notice(number: str, summary: str, filed_at: str) -> str:
     return (f"【新的群众反映】\n案件编号：{number}\n内容：{summary}\n时间：{filed_at}\n"

@@ -6,12 +6,13 @@ from models.department import Department
 from models.district import ContactPoint, District, SubDistrict
 from models.inbound import InboundMessage
 from models.outbox import OutboxMessage
-from models.representative import Representative, representative_contact_points
+from models.representative import BindToken, QrCodeIssue, Representative, representative_contact_points
 from models.resident import Resident, ResidentScan
 from models.staff import StaffRole, StaffUser
 
 __all__ = [
     "Attachment",
+    "BindToken",
     "Base",
     "Case",
     "CaseEvent",
@@ -21,6 +22,7 @@ __all__ = [
     "District",
     "InboundMessage",
     "OutboxMessage",
+    "QrCodeIssue",
     "Representative",
     "Resident",
     "ResidentScan",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.status import RepresentativeLevel
@@ -39,3 +41,37 @@ class Representative(Base):
     sub_district: Mapped[SubDistrict | None] = relationship()
     primary_contact_point: Mapped[ContactPoint | None] = relationship()
     contact_points: Mapped[list[ContactPoint]] = relationship(secondary=representative_contact_points)
+
+
+class QrCodeIssue(Base):
+    """Every permanent code a representative's posters have carried: the first one, and each
+    re-issue after a compromise with who asked and why. Only the representative's current
+    ``qr_scene`` binds residents; a retired one gets a polite "this code has changed"."""
+
+    __tablename__ = "qr_code_issues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    representative_id: Mapped[int] = mapped_column(ForeignKey("representatives.id"), index=True)
+    scene: Mapped[str] = mapped_column(String(64), unique=True)
+    ticket: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str] = mapped_column(String(255))
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(String(255), default="")
+    issued_by: Mapped[str] = mapped_column(String(64), default="")
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class BindToken(Base):
+    """A one-time token behind a temporary QR code (scene ``bind:<token>``, 10 minutes): the
+    representative scans it with their own WeChat to receive their cases there. Only the
+    token's hash is kept; it binds exactly once."""
+
+    __tablename__ = "bind_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    representative_id: Mapped[int] = mapped_column(ForeignKey("representatives.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    used_by_openid: Mapped[str | None] = mapped_column(String(64))

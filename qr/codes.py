@@ -1,32 +1,60 @@
 """Each representative's permanent parametric QR code: created once through WeChat's API and
-kept (an account has 100,000 permanent codes in all), then drawn locally from its ``url``."""
+kept (an account has 100,000 permanent codes in all), then drawn locally from its ``url``.
+
+Re-issuing (after a poster was defaced with another code, say) is an explicit act with a
+reason: the representative gets a new scene, the old one is retired and no longer binds.
+"""
 
 from __future__ import annotations
 
 import io
+from datetime import datetime
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_H
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from wechatpy import WeChatClient
 
-from models import Representative
+from models import QrCodeIssue, Representative
 from qr.scenes import representative_scene
 
 
-def ensure_permanent_qr(session: Session, client: WeChatClient, representative: Representative) -> str:
+def ensure_permanent_qr(session: Session, client: WeChatClient, representative: Representative,
+                        now: datetime) -> str:
     """Return the representative's QR url, creating the code through WeChat only if it has none.
     The row is locked first, so two workers never spend two codes on one representative."""
     session.refresh(representative, with_for_update=True)
     if representative.qr_url:
         return representative.qr_url
-    scene = representative_scene(representative.code)
+    return _issue(session, client, representative, representative_scene(representative.code), now,
+                  reason="first issue", issued_by="")
+
+
+def reissue_permanent_qr(session: Session, client: WeChatClient, representative: Representative, now: datetime,
+                         reason: str, issued_by: str) -> str:
+    """A new permanent code for the representative; the old one stops binding residents."""
+    if not reason.strip():
+        raise ValueError("a re-issue needs a reason")
+    session.refresh(representative, with_for_update=True)
+    issues = session.scalar(
+        select(func.count()).select_from(QrCodeIssue).where(QrCodeIssue.representative_id == representative.id))
+    session.execute(update(QrCodeIssue).where(QrCodeIssue.representative_id == representative.id,
+                                              QrCodeIssue.retired_at.is_(None)).values(retired_at=now))
+    scene = representative_scene(representative.code, issue=issues + 1)
+    return _issue(session, client, representative, scene, now, reason=reason.strip(), issued_by=issued_by)
+
+
+def _issue(session: Session, client: WeChatClient, representative: Representative, scene: str, now: datetime,
+           reason: str, issued_by: str) -> str:
     answer = client.qrcode.create(
         {"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": scene}}}
     )
     representative.qr_scene = scene
     representative.qr_ticket = answer["ticket"]
     representative.qr_url = answer["url"]
+    session.add(QrCodeIssue(representative_id=representative.id, scene=scene, ticket=answer["ticket"],
+                            url=answer["url"], issued_at=now, reason=reason[:255], issued_by=issued_by[:64]))
     session.flush()
     return representative.qr_url
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import or_, select
@@ -49,7 +50,7 @@ def _representatives(session: Session, where) -> list[int]:
     ))
 
 
-def _ensure_codes(session: Session, client: WeChatClient | None, rep_ids: list[int]) -> int:
+def _ensure_codes(session: Session, client: WeChatClient | None, rep_ids: list[int], now: datetime) -> int:
     created = 0
     for rep_id in rep_ids:
         rep = session.get(Representative, rep_id)
@@ -58,7 +59,7 @@ def _ensure_codes(session: Session, client: WeChatClient | None, rep_ids: list[i
         if client is None:
             raise ExportError(f"representative {rep.code} has no QR code yet, and no WeChat account is "
                               "configured to create one (wechat.appid / wechat.secret)")
-        ensure_permanent_qr(session, client, rep)
+        ensure_permanent_qr(session, client, rep, now)
         session.commit()
         created += 1
     return created
@@ -84,7 +85,7 @@ def _point_page(session: Session, point: ContactPoint, rep_ids: list[int], paper
     return f"point-{point.code}", posters.render(boxes, paper, settings.posters_font_path)
 
 
-def export_posters(session: Session, client: WeChatClient | None, settings: Settings, out: Path, *,
+def export_posters(session: Session, client: WeChatClient | None, settings: Settings, out: Path, now: datetime, *,
                    sub_district: str | None = None, contact_point: str | None = None, paper: str = "A4",
                    pngs: bool = True) -> ExportResult:
     """``sub_district`` or ``contact_point`` code, or neither for every sub-district."""
@@ -98,7 +99,7 @@ def export_posters(session: Session, client: WeChatClient | None, settings: Sett
             representative_contact_points.c.contact_point_id == point.id)
         rep_ids = _representatives(session, or_(Representative.primary_contact_point_id == point.id,
                                                 Representative.id.in_(at_point)))
-        result.codes_created += _ensure_codes(session, client, rep_ids)
+        result.codes_created += _ensure_codes(session, client, rep_ids, now)
         point = session.get(ContactPoint, point.id)
         pages = [_point_page(session, point, rep_ids, paper, settings)]
         groups = [(f"point-{point.code}", rep_ids, pages)]
@@ -112,7 +113,7 @@ def export_posters(session: Session, client: WeChatClient | None, settings: Sett
         groups = [(f"subdistrict-{sub.code}", _representatives(session, Representative.sub_district_id == sub.id), [])
                   for sub in subs]
         for _, rep_ids, _ in groups:
-            result.codes_created += _ensure_codes(session, client, rep_ids)
+            result.codes_created += _ensure_codes(session, client, rep_ids, now)
     for stem, rep_ids, first_pages in groups:
         if not rep_ids and not first_pages:
             continue

@@ -6,8 +6,8 @@ draws and where, every one inside the page's margins. Text that does not fit its
 smaller, down to a floor, then wrapped. Rendering draws the boxes; QR codes are drawn from the
 URL WeChat gave (high error correction), never downloaded.
 
-A batch is written page by page (``PdfPages``): each page is appended to the PDF file and
-dropped, so memory stays flat however many posters there are.
+A batch is written page by page (``PdfPages``): each page goes into the PDF file as it is made
+and is dropped, so memory and time per poster stay flat however many posters there are.
 """
 
 from __future__ import annotations
@@ -262,24 +262,69 @@ def png_bytes(image: Image.Image) -> bytes:
 
 
 class PdfPages:
-    """A multi-page PDF written one page at a time (Pillow's append mode): a page is encoded,
-    appended to the file and let go. JPEG at quality 95 keeps the codes' edges clean."""
+    """A multi-page PDF written one page at a time: each page becomes a full-page JPEG image
+    (quality 95, no chroma subsampling, so codes and red text keep clean edges) written to the
+    file at once and let go. Only the byte offsets are kept until ``close`` writes the page tree
+    and the cross-reference table, so memory and time per page stay the same at any length.
+    (Pillow's own append mode re-reads the whole file for every page.)"""
 
     def __init__(self, path: Path):
-        self.path = Path(path)
-        self.pages = 0
+        self.file = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self.offsets: dict[int, int] = {}
+        self.kids: list[int] = []
+        self.next_number = 3  # 1 is the catalog, 2 the page tree: both written last
+        self.file.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+
+    @property
+    def pages(self) -> int:
+        return len(self.kids)
+
+    def _object(self, body: bytes, stream: bytes | None = None, number: int | None = None) -> int:
+        if number is None:
+            number, self.next_number = self.next_number, self.next_number + 1
+        self.offsets[number] = self.file.tell()
+        self.file.write(b"%d 0 obj\n" % number + body)
+        if stream is not None:
+            self.file.write(b"\nstream\n" + stream + b"\nendstream")
+        self.file.write(b"\nendobj\n")
+        return number
 
     def add(self, page: Image.Image) -> None:
-        page.save(self.path, "PDF", resolution=DPI, quality=95, append=self.pages > 0)
-        self.pages += 1
+        jpeg = io.BytesIO()
+        page.convert("RGB").save(jpeg, format="JPEG", quality=95, subsampling=0, dpi=(DPI, DPI))
+        data = jpeg.getvalue()
+        width_pt, height_pt = page.width * 72 / DPI, page.height * 72 / DPI
+        image = self._object(b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
+                             b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>"
+                             % (page.width, page.height, len(data)), data)
+        drawing = b"q %.2f 0 0 %.2f 0 0 cm /Im0 Do Q" % (width_pt, height_pt)
+        content = self._object(b"<< /Length %d >>" % len(drawing), drawing)
+        self.kids.append(self._object(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /XObject << /Im0 %d 0 R >> >> "
+            b"/Contents %d 0 R >>" % (width_pt, height_pt, image, content)))
+
+    def close(self) -> None:
+        kids = b" ".join(b"%d 0 R" % kid for kid in self.kids)
+        self._object(b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(self.kids)), number=2)
+        self._object(b"<< /Type /Catalog /Pages 2 0 R >>", number=1)
+        xref = self.file.tell()
+        size = self.next_number
+        self.file.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
+        for number in range(1, size):
+            self.file.write(b"%010d 00000 n \n" % self.offsets[number])
+        self.file.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref))
+        self.file.close()
 
 
 def write_batch(posters: Iterable[tuple[str, Image.Image]], pdf_path: Path, png_dir: Path | None) -> int:
     """Each (file stem, page) into one PDF and, with ``png_dir``, one PNG each; returns the count."""
     pdf = PdfPages(pdf_path)
-    for stem, page in posters:
-        pdf.add(page)
-        if png_dir is not None:
-            (png_dir / f"{stem}.png").write_bytes(png_bytes(page))
-        page.close()
+    try:
+        for stem, page in posters:
+            pdf.add(page)
+            if png_dir is not None:
+                (png_dir / f"{stem}.png").write_bytes(png_bytes(page))
+            page.close()
+    finally:
+        pdf.close()
     return pdf.pages

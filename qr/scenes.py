@@ -1,7 +1,7 @@
 """Scene strings carried by parametric QR codes (1–64 characters, WeChat's limit).
 
-``rep:<code>``  a representative's permanent poster code
-``bind:<token>`` a representative binding their own WeChat account (temporary code)
+``rep:<code>``     a representative's permanent poster code (``rep:<code>.<n>`` once re-issued)
+``bind:<token>``   a representative binding their own WeChat account (temporary code)
 """
 
 from __future__ import annotations
@@ -22,10 +22,18 @@ class Scene:
         return f"{self.kind}:{self.value}"
 
 
-def representative_scene(code: str) -> str:
-    scene = f"rep:{code}"
+def representative_scene(code: str, issue: int = 1) -> str:
+    """The first code's scene is ``rep:<code>``; the n-th re-issue's is ``rep:<code>.<n>``."""
+    scene = f"rep:{code}" if issue == 1 else f"rep:{code}.{issue}"
     if not _SCENE.match(scene):
         raise ValueError(f"representative code {code!r} cannot form a QR scene")
+    return scene
+
+
+def bind_scene(token: str) -> str:
+    scene = f"bind:{token}"
+    if not _SCENE.match(scene):
+        raise ValueError("bind token cannot form a QR scene")
     return scene
 
 

@@ -229,7 +229,7 @@ def _scan(server: WeChatServer, world: World, openid: str, mode: str, following:
         if rep is None:
             raise Refused(texts.UNKNOWN_REPRESENTATIVE, 404)
         try:
-            url = ensure_permanent_qr(session, services().wechat, rep)
+            url = ensure_permanent_qr(session, services().wechat, rep, services().clock.now())
         except WeChatClientException as error:
             raise Refused(texts.QR_NOT_CREATED.format(errcode=error.errcode), 502) from None
         name = rep.name
@@ -293,7 +293,7 @@ def representative_qr(code: str):
         rep = session.scalar(select(Representative).where(Representative.code == code))
         if rep is None:
             abort(404)
-        url = ensure_permanent_qr(session, services().wechat, rep)
+        url = ensure_permanent_qr(session, services().wechat, rep, services().clock.now())
         session.commit()
     return Response(qr_png(url), mimetype="image/png",
                     headers={"Content-Disposition": f'inline; filename="{code}.png"'})

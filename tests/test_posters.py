@@ -72,8 +72,9 @@ def test_the_code_decodes_from_the_png_and_from_the_pdf_page(tmp_path):
 
     pdf = tmp_path / "one.pdf"
     posters.write_batch([("wang01", page)], pdf, None)
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert "A4" in info and "Pages:           1" in info
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    assert info.stderr == ""  # poppler found nothing to complain about
+    assert "595.2 x 841.92 pts (A4)" in info.stdout and "Pages:           1" in info.stdout
     subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf), str(tmp_path / "page")], check=True)
     assert decode_qr((tmp_path / "page-1.png").read_bytes()) == [poster.qr_url]
 
@@ -121,6 +122,7 @@ def app(sandbox_app):
 
 
 def _pdf_pages(pdf: Path, tmp_path: Path) -> list[list[str]]:
+    assert subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stderr == ""
     subprocess.run(["pdftoppm", "-r", "100", "-png", str(pdf), str(tmp_path / pdf.stem)], check=True)
     return [decode_qr(page.read_bytes()) for page in sorted(tmp_path.glob(f"{pdf.stem}-*.png"))]
 
@@ -128,7 +130,7 @@ def _pdf_pages(pdf: Path, tmp_path: Path) -> list[list[str]]:
 def test_a_sub_districts_posters_come_out_as_one_pdf_every_code_its_own(app, db, district, world, tmp_path):
     svc = services(app)
     out = tmp_path / "out"
-    result = export_posters(db, svc.wechat, svc.settings, out, sub_district="dongjie")
+    result = export_posters(db, svc.wechat, svc.settings, out, svc.clock.now(), sub_district="dongjie")
     assert result.pdfs == [out / "subdistrict-dongjie.pdf"] and result.pngs == 2 and result.codes_created == 2
 
     db.rollback()
@@ -137,13 +139,13 @@ def test_a_sub_districts_posters_come_out_as_one_pdf_every_code_its_own(app, db,
     assert decode_qr((out / "wang01.png").read_bytes()) == [urls["wang01"]]
     assert world.qr_by_url(urls["wang01"])["scene"] == "rep:wang01"
 
-    again = export_posters(db, svc.wechat, svc.settings, out, sub_district="dongjie", pngs=False)
+    again = export_posters(db, svc.wechat, svc.settings, out, svc.clock.now(), sub_district="dongjie", pngs=False)
     assert again.codes_created == 0 and len(world.calls("qrcode/create")) == 2
 
 
 def test_a_contact_points_export_starts_with_its_own_poster(app, db, district, tmp_path):
     svc = services(app)
-    result = export_posters(db, svc.wechat, svc.settings, tmp_path / "out", contact_point="cp-dj-1", paper="A3")
+    result = export_posters(db, svc.wechat, svc.settings, tmp_path / "out", svc.clock.now(), contact_point="cp-dj-1", paper="A3")
     pages = _pdf_pages(result.pdfs[0], tmp_path)
     db.rollback()
     wang = db.scalar(select(Representative.qr_url).where(Representative.code == "wang01"))
@@ -155,14 +157,14 @@ def test_a_contact_points_export_starts_with_its_own_poster(app, db, district, t
 def test_export_says_what_is_wrong(app, db, district, tmp_path):
     svc = services(app)
     with pytest.raises(ExportError, match="no contact point"):
-        export_posters(db, svc.wechat, svc.settings, tmp_path, contact_point="nowhere")
+        export_posters(db, svc.wechat, svc.settings, tmp_path, svc.clock.now(), contact_point="nowhere")
     with pytest.raises(ExportError, match="no WeChat account"):
-        export_posters(db, None, svc.settings, tmp_path, sub_district="xijie")
+        export_posters(db, None, svc.settings, tmp_path, svc.clock.now(), sub_district="xijie")
 
 
 def test_scanning_a_printed_poster_in_the_sandbox_binds_the_resident(app, client, db, district, tmp_path):
     svc = services(app)
-    export_posters(db, svc.wechat, svc.settings, tmp_path, sub_district="xijie")
+    export_posters(db, svc.wechat, svc.settings, tmp_path, svc.clock.now(), sub_district="xijie")
     phone = client.post("/sandbox/phones").get_json()["openid"]
     photo = io.BytesIO((tmp_path / "zhao03.png").read_bytes())
     scanned = client.post(f"/sandbox/phones/{phone}/send", content_type="multipart/form-data",

@@ -1,0 +1,105 @@
+"""Representatives' codes: the temporary code that binds their WeChat exactly once, and the
+explicit re-issue of a poster code that retires the old one."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from bot.cli import main
+from bot.services import services
+from handlers import texts
+from models import BindToken, QrCodeIssue, Representative
+from qr.binding import BIND_CODE_LIFETIME, issue_bind_code
+from qr.codes import ensure_permanent_qr, reissue_permanent_qr
+
+
+@pytest.fixture
+def app(sandbox_app):
+    return sandbox_app
+
+
+@pytest.fixture
+def bind_scene(app, db, district, world):
+    """The scene of a fresh bind code for 王晓明, as the fake WeChat knows it."""
+    svc = services(app)
+    url, expires_at = issue_bind_code(db, svc.wechat, district["reps"]["wang"], svc.clock.now())
+    db.commit()
+    assert expires_at == svc.clock.now() + BIND_CODE_LIFETIME
+    [call] = world.calls("qrcode/create")
+    assert call["body"]["expire_seconds"] == 600 and call["body"]["action_name"] == "QR_STR_SCENE"
+    return world.qr_by_url(url)["scene"]
+
+
+def _rep_openid(db, code: str) -> str | None:
+    db.rollback()
+    return db.scalar(select(Representative.openid).where(Representative.code == code))
+
+
+def test_a_bind_code_binds_its_representative_exactly_once(wechat, db, bind_scene):
+    assert bind_scene.startswith("bind:")
+    first = wechat.scan("o-wang-phone", bind_scene, new_follower=True)
+    assert first.text == texts.BIND_REPLIES["bound"].format(name="王晓明")
+    assert _rep_openid(db, "wang01") == "o-wang-phone"
+
+    again = wechat.scan("o-wang-phone", bind_scene, new_follower=False)
+    assert again.text == texts.BIND_REPLIES["already"].format(name="王晓明")
+    stranger = wechat.scan("o-someone-else", bind_scene)
+    assert stranger.text == texts.BIND_REPLIES["used"]
+    assert _rep_openid(db, "wang01") == "o-wang-phone"
+    assert len(db.scalars(select(BindToken.token_hash)).all()[0]) == 64  # only the hash is kept
+
+
+def test_an_expired_or_unknown_bind_code_is_refused(wechat, db, clock, bind_scene):
+    clock.advance(minutes=10, seconds=1)
+    assert wechat.scan("o-late", bind_scene).text == texts.BIND_REPLIES["expired"]
+    assert wechat.scan("o-guess", "bind:made-up-token").text == texts.BIND_REPLIES["unknown"]
+    assert _rep_openid(db, "wang01") is None
+
+
+def test_one_wechat_cannot_bind_two_representatives(wechat, db, district, bind_scene):
+    district["reps"]["li"].openid = "o-li-phone"
+    db.commit()
+    assert wechat.scan("o-li-phone", bind_scene).text == texts.BIND_REPLIES["taken"].format(name="李芳")
+    assert _rep_openid(db, "wang01") is None
+
+
+def test_a_reissued_code_retires_the_old_one(app, wechat, db, district, world, clock):
+    svc = services(app)
+    wang = district["reps"]["wang"]
+    old_url = ensure_permanent_qr(db, svc.wechat, wang, clock.now())
+    db.commit()
+    assert "王晓明" in wechat.scan("o-early", "rep:wang01").text
+
+    with pytest.raises(ValueError):
+        reissue_permanent_qr(db, svc.wechat, wang, clock.now(), "  ", "区人大办")
+    new_url = reissue_permanent_qr(db, svc.wechat, wang, clock.now(), "公示牌二维码被覆盖张贴", "区人大办 张三")
+    db.commit()
+    assert new_url != old_url and world.qr_by_url(new_url)["scene"] == "rep:wang01.2"
+
+    assert wechat.scan("o-late", "rep:wang01").text == texts.UNKNOWN_SCENE
+    assert "王晓明" in wechat.scan("o-late", "rep:wang01.2", new_follower=False).text
+    issues = db.scalars(select(QrCodeIssue).order_by(QrCodeIssue.id)).all()
+    assert [(i.scene, i.reason, i.retired_at is not None) for i in issues] == [
+        ("rep:wang01", "first issue", True), ("rep:wang01.2", "公示牌二维码被覆盖张贴", False)]
+
+
+def test_the_qr_commands(app, district, settings_overrides, tmp_path, monkeypatch, world):
+    settings = services(app).settings
+    monkeypatch.setenv("MINYI_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("MINYI_WECHAT_SANDBOX", "true")
+    monkeypatch.setenv("MINYI_WECHAT_API_BASE_URL", settings.wechat_api_base_url)
+    runner = CliRunner()
+    made = runner.invoke(main, ["qr", "posters", "--contact-point", "cp-xj-1", "--out", str(tmp_path / "out")])
+    assert made.exit_code == 0, made.output
+    assert (tmp_path / "out" / "point-cp-xj-1.pdf").is_file() and (tmp_path / "out" / "zhao03.png").is_file()
+    assert "1 new QR codes" in made.output
+
+    bind = runner.invoke(main, ["qr", "bind-code", "zhao03", "--out", str(tmp_path / "bind.png")])
+    assert bind.exit_code == 0 and (tmp_path / "bind.png").is_file()
+    reissued = runner.invoke(main, ["qr", "reissue", "zhao03", "--reason", "被涂改", "--by", "西街工委"])
+    assert reissued.exit_code == 0, reissued.output
+    assert runner.invoke(main, ["qr", "reissue", "nobody", "--reason", "x"]).exit_code == 1
+    both = runner.invoke(main, ["qr", "posters", "--all", "--sub-district", "x", "--out", str(tmp_path)])
+    assert both.exit_code == 2 and "choose one" in both.output
