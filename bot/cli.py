@@ -215,8 +215,9 @@ def qr() -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the PDFs and PNGs.")
 @click.option("--paper", type=click.Choice(["A4", "A3"]), default="A4", show_default=True)
 @click.option("--no-png", is_flag=True, help="Only the PDFs.")
+@click.option("--zip", "zips", is_flag=True, help="Also one zip of the PNGs per PDF.")
 def qr_posters(sub_district: str | None, contact_point: str | None, everything: bool, out_dir: str, paper: str,
-               no_png: bool) -> None:
+               no_png: bool, zips: bool) -> None:
     """Write posters at 300 dpi: one PDF per sub-district or contact point, one PNG per poster.
     Representatives without a QR code get one from WeChat first (once, for good)."""
     from pathlib import Path
@@ -240,7 +241,7 @@ def qr_posters(sub_district: str | None, contact_point: str | None, everything: 
         with Session(svc.engine) as session:
             result = export_posters(session, svc.wechat, svc.settings, Path(out_dir), svc.clock.now(),
                                     sub_district=sub_district,
-                                    contact_point=contact_point, paper=paper, pngs=not no_png)
+                                    contact_point=contact_point, paper=paper, pngs=not no_png, zips=zips)
     except (ExportError, FontMissing) as error:
         raise click.ClickException(str(error)) from None
     finally:

@@ -65,14 +65,19 @@ def _ensure_codes(session: Session, client: WeChatClient | None, rep_ids: list[i
     return created
 
 
+def representative_page(session: Session, rep: Representative, paper: str, settings: Settings):
+    """One representative's own poster, rendered (the code must exist already)."""
+    point = session.get(ContactPoint, rep.primary_contact_point_id) if rep.primary_contact_point_id else None
+    sub = session.get(SubDistrict, rep.sub_district_id) if rep.sub_district_id else None
+    boxes = posters.layout(_poster_data(rep, point, sub), paper, settings.posters_reply_working_days,
+                           settings.posters_font_path)
+    return posters.render(boxes, paper, settings.posters_font_path)
+
+
 def _rep_pages(session: Session, rep_ids: list[int], paper: str, settings: Settings) -> Iterator[tuple[str, object]]:
     for rep_id in rep_ids:
         rep = session.get(Representative, rep_id)
-        point = session.get(ContactPoint, rep.primary_contact_point_id) if rep.primary_contact_point_id else None
-        sub = session.get(SubDistrict, rep.sub_district_id) if rep.sub_district_id else None
-        boxes = posters.layout(_poster_data(rep, point, sub), paper, settings.posters_reply_working_days,
-                               settings.posters_font_path)
-        yield rep.code, posters.render(boxes, paper, settings.posters_font_path)
+        yield rep.code, representative_page(session, rep, paper, settings)
         session.expunge_all()  # nothing accumulates across a large batch
 
 
@@ -87,7 +92,7 @@ def _point_page(session: Session, point: ContactPoint, rep_ids: list[int], paper
 
 def export_posters(session: Session, client: WeChatClient | None, settings: Settings, out: Path, now: datetime, *,
                    sub_district: str | None = None, contact_point: str | None = None, paper: str = "A4",
-                   pngs: bool = True) -> ExportResult:
+                   pngs: bool = True, zips: bool = False) -> ExportResult:
     """``sub_district`` or ``contact_point`` code, or neither for every sub-district."""
     out.mkdir(parents=True, exist_ok=True)
     result = ExportResult()
@@ -120,7 +125,7 @@ def export_posters(session: Session, client: WeChatClient | None, settings: Sett
         pdf = out / f"{stem}.pdf"
         pdf.unlink(missing_ok=True)
         pages = itertools.chain(first_pages, _rep_pages(session, rep_ids, paper, settings))
-        count = posters.write_batch(pages, pdf, out if pngs else None)
+        count = posters.write_batch(pages, pdf, out if pngs else None, out / f"{stem}.zip" if zips else None)
         result.pdfs.append(pdf)
         result.pngs += count if pngs else 0
     return result

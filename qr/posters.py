@@ -13,6 +13,7 @@ and is dropped, so memory and time per poster stay flat however many posters the
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -316,15 +317,24 @@ class PdfPages:
         self.file.close()
 
 
-def write_batch(posters: Iterable[tuple[str, Image.Image]], pdf_path: Path, png_dir: Path | None) -> int:
-    """Each (file stem, page) into one PDF and, with ``png_dir``, one PNG each; returns the count."""
+def write_batch(posters: Iterable[tuple[str, Image.Image]], pdf_path: Path, png_dir: Path | None,
+                zip_path: Path | None = None) -> int:
+    """Each (file stem, page) into one PDF and, with ``png_dir``, one PNG each, and with
+    ``zip_path`` the PNGs in one zip (for a download); returns the count."""
     pdf = PdfPages(pdf_path)
+    archive = zipfile.ZipFile(zip_path, "w", zipfile.ZIP_STORED) if zip_path else None  # PNG is compressed
     try:
         for stem, page in posters:
             pdf.add(page)
-            if png_dir is not None:
-                (png_dir / f"{stem}.png").write_bytes(png_bytes(page))
+            if png_dir is not None or archive is not None:
+                png = png_bytes(page)
+                if png_dir is not None:
+                    (png_dir / f"{stem}.png").write_bytes(png)
+                if archive is not None:
+                    archive.writestr(f"{stem}.png", png)
             page.close()
     finally:
         pdf.close()
+        if archive is not None:
+            archive.close()
     return pdf.pages

@@ -20,7 +20,9 @@ from wechatpy.exceptions import WeChatClientException
 from bot.services import services
 from handlers.texts import LEVEL_LABELS
 from models import ContactPoint, Representative, Resident, SubDistrict
-from qr.codes import decode_qr, ensure_permanent_qr, qr_png
+from qr.codes import decode_qr, ensure_permanent_qr
+from qr.export import representative_page
+from qr.posters import png_bytes
 from qr.scenes import representative_scene
 from sandbox import texts
 from sandbox.webhook_client import Delivery, WeChatServer
@@ -286,14 +288,16 @@ def media(media_id: str):
     return Response(found["data"], mimetype=found["content_type"])
 
 
-@bp.get("/qr/<code>.png")
-def representative_qr(code: str):
-    """A representative's code as a picture, to save and upload back as a "photo of the poster"."""
+@bp.get("/poster/<code>.png")
+def representative_poster(code: str):
+    """The representative's printable poster (A4, 300 dpi), to save and upload back as a photo
+    of the poster; its code is created first if it has none."""
     with _session() as session:
         rep = session.scalar(select(Representative).where(Representative.code == code))
         if rep is None:
             abort(404)
-        url = ensure_permanent_qr(session, services().wechat, rep, services().clock.now())
+        ensure_permanent_qr(session, services().wechat, rep, services().clock.now())
         session.commit()
-    return Response(qr_png(url), mimetype="image/png",
+        page = representative_page(session, rep, "A4", services().settings)
+    return Response(png_bytes(page), mimetype="image/png",
                     headers={"Content-Disposition": f'inline; filename="{code}.png"'})

@@ -123,7 +123,7 @@ def test_a_resident_reports_and_the_representative_hears_of_it(minyi, browser, t
 
     # The resident photographs the representative's poster; WeChat's camera reads its code.
     poster = tmp_path / "poster.png"
-    poster.write_bytes(requests.get(f"{base}/sandbox/qr/{rep.code}.png", timeout=10).content)
+    poster.write_bytes(requests.get(f"{base}/sandbox/poster/{rep.code}.png", timeout=10).content)
     page.get_by_test_id("poster-file").set_input_files(str(poster))
     bubbles = page.get_by_test_id("bubble")
     expect(bubbles.filter(has_text="您已联系上")).to_contain_text(rep.name)

@@ -3,6 +3,8 @@ explicit re-issue of a poster code that retires the old one."""
 
 from __future__ import annotations
 
+import zipfile
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -91,8 +93,11 @@ def test_the_qr_commands(app, district, settings_overrides, tmp_path, monkeypatc
     monkeypatch.setenv("MINYI_WECHAT_SANDBOX", "true")
     monkeypatch.setenv("MINYI_WECHAT_API_BASE_URL", settings.wechat_api_base_url)
     runner = CliRunner()
-    made = runner.invoke(main, ["qr", "posters", "--contact-point", "cp-xj-1", "--out", str(tmp_path / "out")])
+    made = runner.invoke(main, ["qr", "posters", "--contact-point", "cp-xj-1", "--out", str(tmp_path / "out"),
+                                "--zip"])
     assert made.exit_code == 0, made.output
+    with zipfile.ZipFile(tmp_path / "out" / "point-cp-xj-1.zip") as archive:
+        assert archive.namelist() == ["point-cp-xj-1.png", "zhao03.png"]
     assert (tmp_path / "out" / "point-cp-xj-1.pdf").is_file() and (tmp_path / "out" / "zhao03.png").is_file()
     assert "1 new QR codes" in made.output
 

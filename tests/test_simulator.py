@@ -78,7 +78,7 @@ def test_scan_then_report_goes_through_the_webhook(client, phone, db, world, mod
 
 
 def test_the_code_is_created_once_and_a_photo_of_it_binds(client, phone, db, world):
-    poster = client.get("/sandbox/qr/li02.png")
+    poster = client.get("/sandbox/poster/li02.png")
     assert poster.status_code == 200 and poster.mimetype == "image/png"
     scanned = client.post(f"/sandbox/phones/{phone}/send", content_type="multipart/form-data",
                           data={"kind": "scan_image", "mode": "plain",

@@ -342,7 +342,7 @@ function renderRepresentatives() {
 function updateQrLink() {
   const code = ui.repSelect.value;
   if (code) {
-    ui.qrDownload.href = `${state.base}qr/${encodeURIComponent(code)}.png`;
+    ui.qrDownload.href = `${state.base}poster/${encodeURIComponent(code)}.png`;
     ui.qrDownload.setAttribute("download", `${code}.png`);
     ui.qrDownload.removeAttribute("aria-disabled");
   } else {
