@@ -95,6 +95,13 @@ class _Column:
     def px(self, value: float) -> int:
         return round(value * self.scale)
 
+    def heading(self, band: float, top: float, size: float) -> None:
+        """The red band across the top with 「民情民意联系点」 in it."""
+        self.add(Box("band", 0, 0, self.width, self.px(band), color=RED))
+        self.y = self.px(top)
+        self.text(texts.POSTER_HEADING, size, "bold", WHITE)
+        self.y = self.px(band)
+
     def gap(self, amount: float) -> None:
         self.y += self.px(amount)
 
@@ -136,20 +143,25 @@ def _wrap(text: str, size: int, weight: str, font_path: str, width: int) -> list
 def layout(poster: RepresentativePoster, paper: str = "A4", promise_days: int = 5, font_path: str = "") -> list[Box]:
     page = PAPER_PX[paper]
     column = _Column(page, font_path, page[0] / PAPER_PX["A4"][0])
-    band = column.px(480)
-    column.add(Box("band", 0, 0, page[0], band, color=RED))
-    column.y = column.px(110)
-    column.text(texts.POSTER_HEADING, 230, "bold", WHITE)
-    column.y = band + column.px(90)
+    column.heading(480, 110, 230)
+    column.gap(90)
 
+    who = " ".join(part for part in (poster.level_label, poster.constituency) if part)
     if poster.photo_path and Path(poster.photo_path).is_file():
-        photo = column.px(520)
-        column.add(Box("photo", (page[0] - round(photo * 0.75)) // 2, column.y, round(photo * 0.75), photo,
-                       extra={"path": poster.photo_path}))
-        column.gap(50)
-    column.text(poster.name, 260, "bold", min_size=160)
-    column.gap(10)
-    column.text(" ".join(part for part in (poster.level_label, poster.constituency) if part), 100, color=GREY)
+        # The photo sits left of the name, so the code keeps its size.
+        top, photo_h = column.y, column.px(520)
+        photo_w = round(photo_h * 0.75)
+        column.add(Box("photo", column.margin, top, photo_w, photo_h, extra={"path": poster.photo_path}))
+        beside = {"x": column.margin + photo_w + column.px(60), "width": column.inner - photo_w - column.px(60)}
+        column.y = top + column.px(40)
+        column.text(poster.name, 260, "bold", min_size=160, align="left", **beside)
+        column.gap(10)
+        column.text(who, 100, color=GREY, align="left", **beside)
+        column.y = max(column.y, top + photo_h)
+    else:
+        column.text(poster.name, 260, "bold", min_size=160)
+        column.gap(10)
+        column.text(who, 100, color=GREY)
     column.gap(70)
 
     qr_side = min(column.px(1250), page[1] - column.y - column.px(1150))
@@ -161,8 +173,7 @@ def layout(poster: RepresentativePoster, paper: str = "A4", promise_days: int = 
     column.text(texts.POSTER_CONTACT_POINT.format(name=poster.contact_point), 76, align="left")
     column.text(texts.POSTER_ADDRESS.format(address=poster.address), 76, align="left", min_size=64)
     if poster.committee_phone:
-        column.text(texts.POSTER_COMMITTEE_PHONE.format(committee=poster.committee or "街道人大工委",
-                                                        phone=poster.committee_phone), 76, align="left")
+        column.text(texts.poster_committee_phone(poster.committee, poster.committee_phone), 76, align="left")
     column.gap(50)
     column.text(texts.poster_promise(promise_days), 84, "bold", RED)
 
@@ -176,11 +187,8 @@ def contact_point_layout(poster: ContactPointPoster, paper: str = "A4", promise_
     """All representatives of one contact point, each with their code, name and level."""
     page = PAPER_PX[paper]
     column = _Column(page, font_path, page[0] / PAPER_PX["A4"][0])
-    band = column.px(420)
-    column.add(Box("band", 0, 0, page[0], band, color=RED))
-    column.y = column.px(90)
-    column.text(texts.POSTER_HEADING, 210, "bold", WHITE)
-    column.y = band + column.px(70)
+    column.heading(420, 90, 210)
+    column.gap(70)
     column.text(poster.name, 150, "bold", min_size=90)
     column.text(texts.POSTER_ADDRESS.format(address=poster.address), 72, color=GREY, min_size=60)
     column.gap(50)
@@ -206,8 +214,7 @@ def contact_point_layout(poster: ContactPointPoster, paper: str = "A4", promise_
     column.y = top + rows * cell_h + column.px(30)
     column.text(texts.POSTER_CALL_TO_ACTION, 84, "bold", RED)
     if poster.committee_phone:
-        column.text(texts.POSTER_COMMITTEE_PHONE.format(committee=poster.committee or "街道人大工委",
-                                                        phone=poster.committee_phone), 68)
+        column.text(texts.poster_committee_phone(poster.committee, poster.committee_phone), 68)
     column.text(texts.poster_promise(promise_days), 72, "bold", RED)
     return column.boxes
 

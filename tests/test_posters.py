@@ -41,20 +41,29 @@ def _name_box(boxes: list[posters.Box], name: str) -> posters.Box:
 
 
 @pytest.mark.parametrize("paper", ["A4", "A3"])
-@pytest.mark.parametrize(("name", "address"), [("李芳", "示例区东街1号"), ("欧阳晓明", "示例区东街1号"),
-                                               ("王晓明", LONG_ADDRESS)])
-def test_everything_fits_inside_the_margins_without_overlap(paper, name, address):
+@pytest.mark.parametrize(("name", "address", "photo"), [("李芳", "示例区东街1号", False),
+                                                        ("欧阳晓明", "示例区东街1号", False),
+                                                        ("王晓明", LONG_ADDRESS, False), ("欧阳晓明", LONG_ADDRESS, True)])
+def test_everything_fits_inside_the_margins_without_overlap(paper, name, address, photo, tmp_path):
     width, height = posters.PAPER_PX[paper]
     margin = round(posters.MARGIN * width / posters.PAPER_PX["A4"][0])
-    boxes = posters.layout(_poster(name, address), paper)
+    photo_path = None
+    if photo:
+        photo_path = tmp_path / "photo.jpg"
+        Image.new("RGB", (300, 400), (30, 90, 160)).save(photo_path)
+    boxes = posters.layout(_poster(name, address, photo_path=photo_path and str(photo_path)), paper)
     texts = [box for box in boxes if box.kind == "text"]
     for box in texts:
         assert margin <= box.x and box.right <= width - margin and 0 <= box.y and box.bottom <= height - margin
         path, index = cjk_font_paths()[box.weight]
         assert ImageFont.truetype(path, box.size, index=index).getlength(box.text) <= box.width, box.text
-    flow = sorted([box for box in boxes if box.kind in ("text", "qr")], key=lambda box: box.y)
-    for upper, lower in zip(flow, flow[1:], strict=False):
-        assert upper.bottom <= lower.y, (upper.text, lower.text)
+    [code] = [box for box in boxes if box.kind == "qr"]
+    assert code.width >= 900 * width / posters.PAPER_PX["A4"][0]  # at least 7.6 cm across on A4
+    drawn = [box for box in boxes if box.kind in ("text", "qr", "photo")]
+    for index, one in enumerate(drawn):
+        for other in drawn[index + 1:]:
+            apart = one.right <= other.x or other.right <= one.x or one.bottom <= other.y or other.bottom <= one.y
+            assert apart, (one.kind, one.text, other.kind, other.text)
     lines = [box.text for box in texts]
     start = next(index for index, line in enumerate(lines) if line.startswith("地址："))
     end = next(index for index, line in enumerate(lines) if line.startswith("东街街道人大工委电话"))
