@@ -37,11 +37,6 @@ class ContactPointCard:
 def representative_by_scene(conn: Connection, scene: str, code: str) -> RepresentativeCard | None:
     """The representative whose current poster carries ``scene``. A representative whose code
     was never created through WeChat answers to ``rep:<code>``; a retired scene answers nobody."""
-    rep = Representative
-    return _representative_card(conn, or_(rep.qr_scene == scene, and_(rep.qr_scene.is_(None), rep.code == code)))
-
-
-def _representative_card(conn: Connection, where) -> RepresentativeCard | None:
     rep, cp, sd = Representative, ContactPoint, SubDistrict
     row = conn.execute(
         select(
@@ -50,7 +45,9 @@ def _representative_card(conn: Connection, where) -> RepresentativeCard | None:
         )
         .outerjoin(cp, cp.id == rep.primary_contact_point_id)
         .outerjoin(sd, sd.id == rep.sub_district_id)
-        .where(where, rep.active.is_(True))
+        .where(or_(rep.qr_scene == scene, and_(rep.qr_scene.is_(None), rep.code == code)), rep.active.is_(True))
+        # A stored scene wins over a never-issued code that happens to read the same (rep:a.2).
+        .order_by(rep.qr_scene.is_(None))
     ).first()
     if row is None:
         return None
