@@ -10,6 +10,15 @@ import click
 from bot.config import ConfigError, load_settings
 
 
+def _app(overrides=None):
+    from bot import create_app
+
+    try:
+        return create_app(overrides)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
 def _settings():
     try:
         return load_settings()
@@ -146,15 +155,15 @@ def run(host: str, port: int, sandbox: bool | None) -> None:
     and one `minyi scheduler`)."""
     from werkzeug.serving import make_server
 
-    from bot import create_app
     from bot.config import load_values
     from bot.services import services
     from scheduler.runner import start_in_background
 
     try:
-        app = create_app(sandbox_overrides(load_values(), sandbox, host, port))
+        overrides = sandbox_overrides(load_values(), sandbox, host, port)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
+    app = _app(overrides)
     settings = services(app).settings
     server = make_server(host, port, app, threaded=True)
     click.echo(f"minyi serving on http://{host}:{port}  (webhook: http://{host}:{port}/wechat)")
@@ -182,15 +191,11 @@ def scheduler_command(once: bool) -> None:
     """Run the background jobs (one active process at a time; see scheduler.runner)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    from bot import create_app
     from bot.services import services
     from scheduler.jobs import run_pass
     from scheduler.runner import add_jobs
 
-    try:
-        app = create_app()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
+    app = _app()
     if once:
         with app.app_context():
             for job_id, count in run_pass(services(app)).items():
@@ -224,17 +229,13 @@ def qr_posters(sub_district: str | None, contact_point: str | None, everything: 
 
     from sqlalchemy.orm import Session
 
-    from bot import create_app
     from bot.services import services
     from qr.export import ExportError, export_posters
     from qr.fonts import FontMissing, cjk_font_paths
 
     if sum(bool(choice) for choice in (sub_district, contact_point, everything)) != 1:
         raise click.UsageError("choose one of --sub-district CODE, --contact-point CODE or --all")
-    try:
-        app = create_app()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
+    app = _app()
     svc = services(app)
     try:
         cjk_font_paths(svc.settings.posters_font_path)
@@ -257,14 +258,10 @@ def _representative_command(code: str, act):
     from sqlalchemy.orm import Session
     from wechatpy.exceptions import WeChatClientException
 
-    from bot import create_app
     from bot.services import services
     from models import Representative
 
-    try:
-        app = create_app()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
+    app = _app()
     svc = services(app)
     if svc.wechat is None:
         raise click.ClickException("no WeChat account is configured (wechat.appid / wechat.secret)")

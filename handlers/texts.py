@@ -87,8 +87,7 @@ def my_cases(rows: list[tuple[str, str, str]], more: int) -> str:
         return NO_CASES_YET
     lines = ["您最近反映的问题："]
     for number, status, summary in rows:
-        short = summary if len(summary) <= 20 else summary[:19] + "…"
-        lines.append(f"{number}｜{STATUS_LABELS.get(status, status)}｜{short}")
+        lines.append(f"{number}｜{STATUS_LABELS.get(status, status)}｜{clip(summary, 20)}")
     if more:
         lines.append(f"另有{more}件较早的记录。")
     return "\n".join(lines)

@@ -11,6 +11,7 @@ import io
 from datetime import datetime
 
 import qrcode
+from PIL import Image
 from qrcode.constants import ERROR_CORRECT_H
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -59,19 +60,28 @@ def _issue(session: Session, client: WeChatClient, representative: Representativ
     return representative.qr_url
 
 
-def qr_png(url: str, box_size: int = 10) -> bytes:
-    """The code drawn locally at high error correction (a poster survives a stain or a fold)."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_H, box_size=box_size, border=4)
+def qr_image(url: str, side: int) -> Image.Image:
+    """The code drawn locally at high error correction (a poster survives a stain or a fold), at
+    exactly ``side`` pixels, every module the same whole number of pixels."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_H, box_size=1, border=4)
     code.add_data(url)
     code.make(fit=True)
+    code.box_size = max(1, side // (code.modules_count + 2 * code.border))
+    image = code.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
+    framed = Image.new("RGB", (side, side), (255, 255, 255))
+    framed.paste(image, ((side - image.width) // 2, (side - image.height) // 2))
+    return framed
+
+
+def qr_png(url: str, side: int = 600) -> bytes:
+    """The code alone as a PNG (a bind code on a screen, the sandbox's showqrcode)."""
     buffer = io.BytesIO()
-    code.make_image().save(buffer, format="PNG")
+    qr_image(url, side).save(buffer, format="PNG")
     return buffer.getvalue()
 
 
 def decode_qr(image_bytes: bytes) -> list[str]:
     """Every QR code's text in an image (zbar, Debian's libzbar0)."""
-    from PIL import Image
     from pyzbar.pyzbar import ZBarSymbol, decode
 
     with Image.open(io.BytesIO(image_bytes)) as image:

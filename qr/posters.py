@@ -4,7 +4,7 @@ representatives. A4 or A3 at 300 dpi, as PNG and as PDF pages a print shop accep
 Layout is a pure function of the poster's data (``layout``): a list of boxes, each with what it
 draws and where, every one inside the page's margins. Text that does not fit its width is set
 smaller, down to a floor, then wrapped. Rendering draws the boxes; QR codes are drawn from the
-URL WeChat gave (high error correction), never downloaded.
+URL WeChat gave (``qr.codes.qr_image``), never downloaded.
 
 A batch is written page by page (``PdfPages``): each page goes into the PDF file as it is made
 and is dropped, so memory and time per poster stay flat however many posters there are.
@@ -18,11 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import qrcode
 from PIL import Image, ImageDraw, ImageFont
-from qrcode.constants import ERROR_CORRECT_H
 
 from handlers import texts
+from qr.codes import qr_image
 from qr.fonts import font
 
 DPI = 300
@@ -217,20 +216,6 @@ def contact_point_layout(poster: ContactPointPoster, paper: str = "A4", promise_
         column.text(texts.poster_committee_phone(poster.committee, poster.committee_phone), 68)
     column.text(texts.poster_promise(promise_days), 72, "bold", RED)
     return column.boxes
-
-
-def qr_image(url: str, side: int) -> Image.Image:
-    """The code at exactly ``side`` pixels, every module the same whole number of pixels."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_H, box_size=1, border=4)
-    code.add_data(url)
-    code.make(fit=True)
-    modules = code.modules_count + 8
-    box = max(1, side // modules)
-    code.box_size = box
-    image = code.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
-    framed = Image.new("RGB", (side, side), WHITE)
-    framed.paste(image, ((side - image.width) // 2, (side - image.height) // 2))
-    return framed
 
 
 def render(boxes: list[Box], paper: str = "A4", font_path: str = "") -> Image.Image:
