@@ -254,12 +254,24 @@ def qr_posters(sub_district: str | None, contact_point: str | None, everything: 
 
 def _representative_command(code: str, act):
     """Run ``act(session, services, representative)`` for the representative with ``code``."""
+    from models import Representative
+
+    return _holder_command(Representative, Representative.code, code, "representative code", act)
+
+
+def _staff_command(username: str, act):
+    """Run ``act(session, services, staff_user)`` for the console account ``username``."""
+    from models import StaffUser
+
+    return _holder_command(StaffUser, StaffUser.username, username, "staff account", act)
+
+
+def _holder_command(model, key, value: str, what: str, act):
     from sqlalchemy import select
     from sqlalchemy.orm import Session
     from wechatpy.exceptions import WeChatClientException
 
     from bot.services import services
-    from models import Representative
 
     app = _app()
     svc = services(app)
@@ -267,10 +279,11 @@ def _representative_command(code: str, act):
         raise click.ClickException("no WeChat account is configured (wechat.appid / wechat.secret)")
     try:
         with Session(svc.engine) as session:
-            rep = session.scalar(select(Representative).where(Representative.code == code))
-            if rep is None:
-                raise click.ClickException(f"no representative with code {code!r}")
-            result = act(session, svc, rep)
+            holder = session.scalar(select(model).where(key == value))
+            if holder is None:
+                known = session.scalars(select(key).order_by(key)).all()
+                raise click.ClickException(f"no {what} {value!r}; known: {', '.join(known) or 'none'}")
+            result = act(session, svc, holder)
             session.commit()
             return result
     except WeChatClientException as error:
@@ -280,22 +293,31 @@ def _representative_command(code: str, act):
 
 
 @qr.command("bind-code")
-@click.argument("code")
+@click.argument("code", required=False)
+@click.option("--staff", "staff_username", help="A console account's username instead of a representative's code.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Also save the code as a PNG here.")
-def qr_bind_code(code: str, out_file: str | None) -> None:
-    """A one-time code (10 minutes) for representative CODE to bind their own WeChat: they scan it
-    and new cases reach them there. Show it on a screen or print it; it binds exactly once."""
+def qr_bind_code(code: str | None, staff_username: str | None, out_file: str | None) -> None:
+    """A one-time code (10 minutes) for representative CODE, or a clerk (--staff NAME), to bind their
+    own WeChat: they scan it, and cases reach them there and can be answered from the chat. Show
+    it on a screen or print it; it binds exactly once."""
     from pathlib import Path
 
     from qr.binding import issue_bind_code
     from qr.codes import qr_png
+    from texts import beijing_time
 
-    url, expires_at = _representative_command(
-        code, lambda session, svc, rep: issue_bind_code(session, svc.wechat, rep, svc.clock.now()))
+    if bool(code) == bool(staff_username):
+        raise click.UsageError("give a representative's CODE or --staff USERNAME (one of the two)")
+    act = lambda session, svc, holder: issue_bind_code(session, svc.wechat, holder, svc.clock.now())  # noqa: E731
+    if staff_username:
+        url, expires_at = _staff_command(staff_username, act)
+    else:
+        url, expires_at = _representative_command(code, act)
     if out_file:
         Path(out_file).write_bytes(qr_png(url))
         click.echo(f"saved {out_file}")
-    click.echo(f"bind code for {code}: {url}  (valid until {expires_at:%H:%M} UTC, once)")
+    click.echo(f"bind code for {code or staff_username}: {url}  (valid until {beijing_time(expires_at)} "
+               "Beijing time, once)")
 
 
 @qr.command("reissue")
@@ -312,6 +334,48 @@ def qr_reissue(code: str, reason: str, issued_by: str) -> None:
     url = _representative_command(code, lambda session, svc, rep: reissue_permanent_qr(
         session, svc.wechat, rep, svc.clock.now(), reason, issued_by))
     click.echo(f"new code for {code}: {url}; print new posters with: minyi qr posters --contact-point …")
+
+
+@main.group()
+def outbox() -> None:
+    """Messages pushed to WeChat (notices to residents, representatives and staff)."""
+
+
+@outbox.command("failed")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
+def outbox_failed(limit: int) -> None:
+    """Notices that could not be delivered, newest first: reach these people another way."""
+    from bot.services import services
+    from cases.numbering import case_number
+    from models import Case
+    from scheduler.outbox import failed
+    from texts import beijing_time
+
+    svc = services(_app())
+    try:
+        rows = failed(svc.engine, limit)
+        numbers = {}
+        if rows:
+            from sqlalchemy import select
+
+            with svc.engine.connect() as conn:
+                numbers = {row.id: case_number(row.id, row.created_at) for row in conn.execute(
+                    select(Case.id, Case.created_at).where(Case.id.in_({r.case_id for r in rows if r.case_id})))}
+    finally:
+        svc.dispose()
+    if not rows:
+        click.echo("no failed notices")
+        return
+    click.echo(f"{len(rows)} failed notice(s), newest first (times are Beijing time):")
+    for row in rows:
+        why = row.job_status or (f"{row.last_errcode} " if row.last_errcode else "") + (row.last_error or "")
+        click.echo(f"  #{row.id}  {beijing_time(row.created_at)}  case {numbers.get(row.case_id, '-')}  "
+                   f"{row.purpose} to {_mask(row.openid)} via {row.channel}, {row.attempts} attempt(s): {why.strip()}")
+
+
+def _mask(openid: str) -> str:
+    """Enough of an openid to tell two apart, not enough to reuse it."""
+    return openid[:4] + "…" + openid[-2:] if len(openid) > 8 else "…"
 
 
 def _safe_url(url: str) -> str:

@@ -30,11 +30,18 @@ DEFAULTS: dict[str, Any] = {
     "wechat.allow_plaintext": False,
     "wechat.sandbox": False,
     "wechat.template_case_notice": "",
+    "wechat.template_case_notice_fields": "character_string1=number,thing2=text,time3=time",
+    "wechat.template_case_progress": "",
+    "wechat.template_case_progress_fields": "character_string1=number,thing2=text,time3=time",
     "webhook.max_body_bytes": 65536,
     "webhook.replay_window_seconds": 300,
     "webhook.dedup_ttl_seconds": 900,
     "intake.join_window_minutes": 10,
     "intake.nearest_contact_points": 3,
+    "intake.nearest_max_km": 20,
+    "cases.take_within_working_hours": 8,
+    "outbox.concurrency": 8,
+    "outbox.claim_seconds": 120,
     "media.dir": "instance/media",
     "scheduler.poll_seconds": 2,
     "posters.font_path": "",
@@ -49,6 +56,7 @@ SANDBOX_ACCOUNT: dict[str, Any] = {
     "wechat.aes_key": "c2FuZGJveHNhbmRib3hzYW5kYm94c2FuZGJveDAxMjM",
     "wechat.allow_plaintext": True,  # the simulator speaks both plaintext and safe mode
     "wechat.template_case_notice": "sandbox-case-notice",
+    "wechat.template_case_progress": "sandbox-case-progress",
 }
 
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
@@ -79,11 +87,18 @@ class Settings:
     wechat_allow_plaintext: bool
     wechat_sandbox: bool
     wechat_template_case_notice: str
+    wechat_template_case_notice_fields: str
+    wechat_template_case_progress: str
+    wechat_template_case_progress_fields: str
     webhook_max_body_bytes: int
     webhook_replay_window_seconds: int
     webhook_dedup_ttl_seconds: int
     intake_join_window_minutes: int
     intake_nearest_contact_points: int
+    intake_nearest_max_km: int
+    cases_take_within_working_hours: int
+    outbox_concurrency: int
+    outbox_claim_seconds: int
     media_dir: str
     scheduler_poll_seconds: int
     posters_font_path: str
@@ -93,10 +108,31 @@ class Settings:
     def wechat_configured(self) -> bool:
         return bool(self.wechat_appid and self.wechat_secret)
 
+    def template(self, kind: str) -> tuple[str, dict[str, str]]:
+        """The template id configured for ``kind`` (case_notice / case_progress) and its field
+        map, template key → our value's name; ("", {}) when none is configured."""
+        template_id = getattr(self, f"wechat_template_{kind}")
+        return template_id, (parse_template_fields(getattr(self, f"wechat_template_{kind}_fields"))
+                             if template_id else {})
+
     @property
     def accepts_plaintext(self) -> bool:
         """Plaintext bodies are not signed: with an AES key, only encrypted ones are believed."""
         return not self.wechat_aes_key or self.wechat_allow_plaintext
+
+
+TEMPLATE_VALUES = ("number", "text", "time")
+
+
+def parse_template_fields(spec: str) -> dict[str, str]:
+    """"character_string1=number,thing2=text,time3=time" → {"character_string1": "number", …}."""
+    fields: dict[str, str] = {}
+    for pair in filter(None, (part.strip() for part in spec.split(","))):
+        key, _, value = pair.partition("=")
+        if not key.strip() or value.strip() not in TEMPLATE_VALUES:
+            raise ValueError(f"{pair!r} is not key=value with value one of {', '.join(TEMPLATE_VALUES)}")
+        fields[key.strip()] = value.strip()
+    return fields
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -161,6 +197,11 @@ def _validate(values: dict[str, Any]) -> None:
     if bool(values["wechat.appid"]) != bool(values["wechat.secret"]):
         missing = "wechat.secret" if values["wechat.appid"] else "wechat.appid"
         raise ConfigError(missing, "wechat.appid and wechat.secret go together")
+    for key in ("wechat.template_case_notice_fields", "wechat.template_case_progress_fields"):
+        try:
+            parse_template_fields(values[key])
+        except ValueError as error:
+            raise ConfigError(key, str(error)) from None
     if not values["wechat.api_base_url"].endswith("/"):
         raise ConfigError("wechat.api_base_url", "must end with '/'")
 

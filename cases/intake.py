@@ -121,16 +121,18 @@ def file_report(
 
 # -- the rule, shared by both ways ---------------------------------------------------------------
 JOINABLE = ", ".join(f"'{status.value}'" for status in JOINABLE_STATUSES)
-# Join the resident's latest unanswered case written to within the window. The conditions are
-# checked again on the row being updated, in case staff answered it meanwhile.
+# Join the resident's latest unanswered case written to within the window, unless they said
+# 「新问题」 since. The conditions are checked again on the row being updated, in case staff
+# answered it meanwhile.
 JOIN_SQL = f"""
     UPDATE cases SET last_message_at = :p_now, updated_at = :p_now
     WHERE id = (SELECT candidate.id FROM cases AS candidate
                 WHERE candidate.resident_id = (SELECT id FROM residents WHERE openid = :p_openid)
                   AND candidate.status IN ({JOINABLE})
                   AND candidate.last_message_at >= :p_cutoff
+                  AND NOT candidate.grouping_closed
                 ORDER BY candidate.id DESC LIMIT 1)
-      AND status IN ({JOINABLE}) AND last_message_at >= :p_cutoff
+      AND status IN ({JOINABLE}) AND last_message_at >= :p_cutoff AND NOT grouping_closed
     RETURNING id, created_at"""
 _TYPES = (bindparam("p_now", type_=DateTime), bindparam("p_cutoff", type_=DateTime))
 _JOIN = text(JOIN_SQL).bindparams(*_TYPES).columns(id=Integer, created_at=DateTime)

@@ -5,36 +5,38 @@ from __future__ import annotations
 
 DISTRICT = {"code": "demo", "name": "示例区"}
 
-# code, name, committee phone; then its four contact points: code, name, address, lat, lng
+# code, name, committee (a 街道's 人大工委; a 镇 has a 人大主席团 and its own 乡镇人大代表), phone;
+# then its four contact points: code, name, address, lat, lng
 SUB_DISTRICTS = [
-    ("donghu", "东湖街道", "027-5000-0101", [
+    ("donghu", "东湖街道", "东湖街道人大工委", "027-50000101", [
         ("dh-cuiliu", "翠柳社区民情民意联系点", "示例区翠柳路18号社区服务中心二楼", 30.5612, 114.3105),
         ("dh-hubin", "湖滨社区民情民意联系点", "示例区湖滨大道66号", 30.5655, 114.3201),
         ("dh-yuanlin", "园林社区民情民意联系点", "示例区园林路9号党群服务站", 30.5580, 114.3052),
         ("dh-station", "东湖街道人大代表联络站", "示例区东湖北路1号街道办事处一楼", 30.5633, 114.3150),
     ]),
-    ("qingshan", "青山街道", "027-5000-0202", [
+    ("qingshan", "青山街道", "青山街道人大工委", "027-50000202", [
         ("qs-gangcheng", "钢城社区民情民意联系点", "示例区钢城二路120号", 30.5801, 114.2903),
         ("qs-hongqi", "红旗社区民情民意联系点", "示例区红旗街33号", 30.5752, 114.2851),
         ("qs-binjiang", "滨江社区民情民意联系点", "示例区滨江苑5栋底商", 30.5866, 114.2955),
         ("qs-station", "青山街道人大代表联络站", "示例区青山大道200号", 30.5790, 114.2880),
     ]),
-    ("nanan", "南岸街道", "027-5000-0303", [
+    ("nanan", "南岸镇", "南岸镇人大主席团", "027-50000303", [
         ("na-xinyuan", "新苑社区民情民意联系点", "示例区新苑路77号", 30.5302, 114.3305),
         ("na-shuguang", "曙光村民情民意联系点", "示例区曙光村村委会", 30.5205, 114.3452),
         ("na-yangguang", "阳光社区民情民意联系点", "示例区阳光花园南门", 30.5358, 114.3250),
-        ("na-station", "南岸街道人大代表联络站", "示例区南岸路8号", 30.5331, 114.3380),
+        ("na-station", "南岸镇人大代表联络站", "示例区南岸路8号", 30.5331, 114.3380),
     ]),
 ]
 
-# code, name, level, constituency, sub-district code, primary contact point code
+# code, name, level, constituency (for 省/市 representatives: the congress that elected them),
+# sub-district code, primary contact point code
 REPRESENTATIVES = [
-    ("p-lin", "林思远", "province", "示例区选区", "donghu", "dh-station"),
-    ("p-zhou", "周雅琴", "province", "示例区选区", "nanan", "na-station"),
-    ("c-he", "何建国", "city", "东湖片选区", "donghu", "dh-hubin"),
-    ("c-xu", "徐晓梅", "city", "青山片选区", "qingshan", "qs-station"),
-    ("c-guo", "郭立新", "city", "南岸片选区", "nanan", "na-xinyuan"),
-    ("c-ma", "马慧", "city", "青山片选区", "qingshan", "qs-binjiang"),
+    ("p-lin", "林思远", "province", "示例区人民代表大会", "donghu", "dh-station"),
+    ("p-zhou", "周雅琴", "province", "示例区人民代表大会", "nanan", "na-station"),
+    ("c-he", "何建国", "city", "示例区人民代表大会", "donghu", "dh-hubin"),
+    ("c-xu", "徐晓梅", "city", "示例区人民代表大会", "qingshan", "qs-station"),
+    ("c-guo", "郭立新", "city", "示例区人民代表大会", "nanan", "na-xinyuan"),
+    ("c-ma", "马慧", "city", "示例区人民代表大会", "qingshan", "qs-binjiang"),
     ("d-wang", "王明哲", "district", "第1选区", "donghu", "dh-cuiliu"),
     ("d-li", "李秀兰", "district", "第2选区", "donghu", "dh-yuanlin"),
     ("d-zhang", "张伟强", "district", "第3选区", "donghu", "dh-hubin"),
@@ -47,22 +49,22 @@ REPRESENTATIVES = [
     ("t-sun", "孙桂芳", "township", "曙光村选区", "nanan", "na-shuguang"),
     ("t-zhu", "朱永和", "township", "新苑选区", "nanan", "na-xinyuan"),
     ("t-gao", "高文博", "township", "阳光选区", "nanan", "na-yangguang"),
-    ("t-luo", "罗小燕", "township", "红旗选区", "qingshan", "qs-hongqi"),
-    ("t-zheng", "郑家宝", "township", "翠柳选区", "donghu", "dh-cuiliu"),
+    ("d-luo", "罗小燕", "district", "第9选区", "qingshan", "qs-hongqi"),
+    ("d-zheng", "郑家宝", "district", "第10选区", "donghu", "dh-cuiliu"),
 ]
 
-# code, name, phone
+# code, name as the district writes it, phone, what people call it (matched by 「转部门」)
 DEPARTMENTS = [
-    ("cg", "区城管局", "027-5000-1001"),
-    ("zj", "区住建局", "027-5000-1002"),
-    ("jt", "区交通运输局", "027-5000-1003"),
-    ("jy", "区教育局", "027-5000-1004"),
-    ("wj", "区卫健局", "027-5000-1005"),
-    ("rs", "区人社局", "027-5000-1006"),
-    ("mz", "区民政局", "027-5000-1007"),
-    ("sthj", "区生态环境分局", "027-5000-1008"),
-    ("scjg", "区市场监管局", "027-5000-1009"),
-    ("gafj", "公安分局", "027-5000-1010"),
+    ("cg", "区城市管理执法局", "027-50001001", "城管,城管局,城市管理,执法局"),
+    ("zj", "区住房和城乡建设局", "027-50001002", "住建,住建局,房管,建设局"),
+    ("jt", "区交通运输局", "027-50001003", "交通,交通局,交通运输,公交"),
+    ("jy", "区教育局", "027-50001004", "教育,学校"),
+    ("wj", "区卫生健康局", "027-50001005", "卫健,卫健局,卫生,卫生局"),
+    ("rs", "区人力资源和社会保障局", "027-50001006", "人社,人社局,社保"),
+    ("mz", "区民政局", "027-50001007", "民政"),
+    ("sthj", "市生态环境局示例区分局", "027-50001008", "环保,生态环境,环境,环保局"),
+    ("scjg", "区市场监督管理局", "027-50001009", "市场监管,市监,市监局,工商"),
+    ("gafj", "市公安局示例区分局", "027-50001010", "公安,派出所,交警,公安局"),
 ]
 
 # What residents report: text, category (一级/二级/三级, rows of the default taxonomy), tier,
@@ -115,9 +117,12 @@ STAFF = [
     ("district", "区人大常委会人代工委", "district", None),
     ("donghu", "东湖街道人大工委", "subdistrict", "donghu"),
     ("qingshan", "青山街道人大工委", "subdistrict", "qingshan"),
-    ("nanan", "南岸街道人大工委", "subdistrict", "nanan"),
-    *[(f"dept-{code}", f"{name}联络员", "department", code) for code, name, _ in DEPARTMENTS],
+    ("nanan", "南岸镇人大主席团", "subdistrict", "nanan"),
+    *[(f"dept-{code}", f"{name}联络员", "department", code) for code, name, _, _ in DEPARTMENTS],
 ]
+# Staff with a bound WeChat in the demo (openid demo-staff-<username>): a clerk per
+# sub-district, the district office and two department liaisons, so the sandbox has their phones.
+BOUND_STAFF = ("district", "donghu", "qingshan", "nanan", "dept-cg", "dept-zj")
 
 CASES = 60
 RESIDENTS = 36

@@ -1,8 +1,8 @@
 """``minyi demo load``: fill an empty database with 示例区 (demo/data.py).
 
 Residents, representatives, contact points, departments, staff accounts and 60 cases spread
-over every status and tier, each with a timeline that the lifecycle table allows (every step
-goes through cases.transitions.apply, as real work will).
+over every status and tier. Every step of every case goes through ``cases.actions.perform``, as
+real work does (quietly: a history tells nobody anything).
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from accounts.staff import create_staff_user
+from cases.actions import perform
+from cases.scope import Actor
 from cases.status import OPEN_STATUSES, ActorKind, CaseStatus, MessageKind, Tier
-from cases.transitions import apply
 from demo import data
 from models import (
     Case,
@@ -32,6 +33,7 @@ from models import (
     StaffUser,
     SubDistrict,
 )
+from models.staff import StaffRole
 
 # How many cases end in each status (60 in all): most are done, some are still moving.
 STATUS_PLAN = {
@@ -64,9 +66,8 @@ def load(session: Session, now: datetime, seed: int = 2026) -> Loaded:
     session.add(district)
     sub_districts: dict[str, SubDistrict] = {}
     contact_points: dict[str, ContactPoint] = {}
-    for code, name, phone, points in data.SUB_DISTRICTS:
-        sub = SubDistrict(district=district, code=code, name=name, committee_name=f"{name}人大工委",
-                          committee_phone=phone)
+    for code, name, committee, phone, points in data.SUB_DISTRICTS:
+        sub = SubDistrict(district=district, code=code, name=name, committee_name=committee, committee_phone=phone)
         sub_districts[code] = sub
         for cp_code, cp_name, address, lat, lng in points:
             contact_points[cp_code] = ContactPoint(sub_district=sub, code=cp_code, name=cp_name,
@@ -84,8 +85,8 @@ def load(session: Session, now: datetime, seed: int = 2026) -> Loaded:
                              primary_contact_point_id=contact_points[cp_code].id)
         rep.contact_points.append(contact_points[cp_code])
         reps.append(rep)
-    departments = {code: Department(district_id=district.id, code=code, name=name, phone=phone)
-                   for code, name, phone in data.DEPARTMENTS}
+    departments = {code: Department(district_id=district.id, code=code, name=name, phone=phone, aliases=aliases)
+                   for code, name, phone, aliases in data.DEPARTMENTS}
     session.add_all([*reps, *departments.values()])
     session.flush()
 
@@ -97,6 +98,8 @@ def load(session: Session, now: datetime, seed: int = 2026) -> Loaded:
             session, username=username, display_name=display_name, role=role, unit_code=unit,
             password=loaded.passwords[username], now=now,
         )
+        if username in data.BOUND_STAFF:
+            staff[username].openid = f"demo-staff-{username}"
     session.flush()
 
     residents = []
@@ -120,13 +123,12 @@ def load(session: Session, now: datetime, seed: int = 2026) -> Loaded:
 
     plan = [status for status, count in STATUS_PLAN.items() for _ in range(count)]
     rng.shuffle(plan)
-    filed: list[Case] = []
+    filed: list[tuple[Case, CaseStatus]] = []
     for index, final in enumerate(plan):
         resident, rep = residents[index % len(residents)]
         report = _pick_report(rng, final)
-        case = _file_case(session, rng, now, resident, rep, report, final, departments, staff,
-                          sub_districts, contact_points, filed)
-        filed.append(case)
+        _file_case(session, rng, now, resident, rep, report, final, departments, staff, sub_districts,
+                   contact_points, filed)
     loaded.cases = len(filed)
     session.commit()
     return loaded
@@ -144,7 +146,6 @@ def _file_case(session, rng, now, resident, rep, report, final, departments, sta
     tier = Tier(tier_code)
     at = now - timedelta(days=rng.randint(2, 60), hours=rng.randint(0, 23), minutes=rng.randint(0, 59))
     sub = next(s for s in sub_districts.values() if s.id == rep.sub_district_id)
-    clerk = staff[sub.code]
     case = Case(resident_id=resident.id, representative_id=rep.id, contact_point_id=rep.primary_contact_point_id,
                 sub_district_id=rep.sub_district_id, category=category, status=CaseStatus.SUBMITTED,
                 summary=text[:200], created_at=at, updated_at=at, last_message_at=at)
@@ -156,51 +157,56 @@ def _file_case(session, rng, now, resident, rep, report, final, departments, sta
         session.add(CaseMessage(case_id=case.id, kind=MessageKind.LOCATION, latitude=point.latitude + 0.002,
                                 longitude=point.longitude - 0.001, location_scale=16,
                                 location_label=f"{point.address}附近", created_at=at + timedelta(minutes=1)))
-
-    def step(action: str, actor_kind: ActorKind, actor_id: int | None, note: str = "", hours: float = 0):
-        nonlocal at
-        at = min(at + timedelta(hours=hours or rng.uniform(2, 60)), now - timedelta(minutes=5))
-        done = apply(case.status, action, tier=case.tier or (tier if action == "accept" else None), note=note)
-        session.add(CaseEvent(case_id=case.id, at=at, actor_kind=actor_kind, actor_id=actor_id, action=action,
-                              from_status=done.from_status, to_status=done.to_status, note=note))
-        case.status, case.updated_at = done.to_status, at
-        if action == "accept":
-            case.tier, case.accepted_at = tier, at
-        return at
-
     session.add(CaseEvent(case_id=case.id, at=at, actor_kind=ActorKind.RESIDENT, actor_id=resident.id,
                           action="submit", from_status=None, to_status=CaseStatus.SUBMITTED, note=""))
-    if final is CaseStatus.SUBMITTED:
-        return case
-    if final is CaseStatus.INVALID:
-        step("invalidate", ActorKind.STAFF, clerk.id, note="反映内容不属于本区职责范围，已告知群众向有关部门咨询。")
-        return case
-    open_cases = [other for other in filed if other.status in OPEN_STATUSES]
-    if final is CaseStatus.MERGED and open_cases:
-        earlier = open_cases[-1]
-        case.merged_into_id = earlier.id
-        step("merge", ActorKind.STAFF, clerk.id, note=f"与{earlier.number}反映同一事项，并案办理。")
-        return case
-    step("accept", ActorKind.REPRESENTATIVE, rep.id, note=f"已接单，按“{_TIER_NOTES[tier]}”办理。")
-    if final in (CaseStatus.ACCEPTED, CaseStatus.MERGED):
-        return case
-    if final is CaseStatus.WITHDRAWN:
-        step("withdraw", ActorKind.RESIDENT, resident.id, note="群众表示问题已自行解决，申请撤回。")
-        return case
-    if tier is not Tier.REPRESENTATIVE:
-        unit = departments[department_code].name if department_code else _ASSIGNEES[tier].format(sub=sub.name)
-        assigned_at = step("assign", ActorKind.STAFF, clerk.id, note=f"交办{unit}，请于{DUE_DAYS}日内答复。")
-        case.assigned_at, case.due_at = assigned_at, assigned_at + timedelta(days=DUE_DAYS)
-        if department_code:
-            case.department_id = departments[department_code].id
-        if final is CaseStatus.ASSIGNED:
+    session.flush()
+    conn = session.connection()
+    as_resident = Actor(ActorKind.RESIDENT, resident.id)
+    as_rep = Actor(ActorKind.REPRESENTATIVE, rep.id, rep.name)
+    clerk = staff[sub.code]
+    as_clerk = Actor(ActorKind.STAFF, clerk.id, clerk.display_name, role=StaffRole.SUBDISTRICT,
+                     sub_district_id=clerk.sub_district_id)
+
+    def step(action: str, actor: Actor, hours: float = 0, **options):
+        nonlocal at
+        at = min(at + timedelta(hours=hours or rng.uniform(2, 60)), now - timedelta(minutes=5))
+        perform(conn, case.id, action, actor, at, notify=False, **options)
+        return at
+
+    status = CaseStatus.SUBMITTED
+    try:
+        if final is CaseStatus.SUBMITTED:
             return case
-    responder = (ActorKind.REPRESENTATIVE, rep.id) if tier is Tier.REPRESENTATIVE else (ActorKind.STAFF, clerk.id)
-    case.replied_at = step("reply", *responder, note=answer)
-    if final is CaseStatus.CLOSED:
-        case.closed_at = step("close", ActorKind.RESIDENT, resident.id,
-                              note=f"群众评价：{rng.choice(SATISFACTION)}")
-    return case
+        if final is CaseStatus.INVALID:
+            step("invalidate", as_clerk, note="反映内容不属于本区职责范围，已告知群众向有关部门咨询。")
+            return case
+        open_cases = [other for other, other_status in filed
+                      if other_status in OPEN_STATUSES and other.sub_district_id == case.sub_district_id]
+        if final is CaseStatus.MERGED and open_cases:
+            earlier = open_cases[-1]
+            step("merge", as_clerk, merged_into_id=earlier.id, note=f"与{earlier.number}反映同一事项，并案办理。")
+            return case
+        step("accept", as_rep, tier=tier, note=f"已接单，按“{_TIER_NOTES[tier]}”办理。")
+        if final in (CaseStatus.ACCEPTED, CaseStatus.MERGED):
+            return case
+        if final is CaseStatus.WITHDRAWN:
+            step("withdraw", as_resident, note="群众表示问题已自行解决，申请撤回。")
+            return case
+        if tier is not Tier.REPRESENTATIVE:
+            department = departments[department_code] if department_code else None
+            assigned_at = step("assign", as_clerk, tier=tier, department_id=department.id if department else None,
+                               note=f"请于{DUE_DAYS}日内答复。")
+            conn.execute(update(Case).where(Case.id == case.id)
+                         .values(due_at=assigned_at + timedelta(days=DUE_DAYS)))
+            if final is CaseStatus.ASSIGNED:
+                return case
+        step("reply", as_rep if tier is Tier.REPRESENTATIVE else as_clerk, note=answer)
+        if final is CaseStatus.CLOSED:
+            step("close", as_resident, note=f"群众评价：{rng.choice(SATISFACTION)}")
+        return case
+    finally:
+        status = conn.scalar(select(Case.status).where(Case.id == case.id))
+        filed.append((case, status))
 
 
 _TIER_NOTES = {
@@ -208,8 +214,4 @@ _TIER_NOTES = {
     Tier.SUBDISTRICT: "街道社区办理",
     Tier.DEPARTMENT: "一府两院部门办理",
     Tier.HIGHER_CONGRESS: "提交上级人大",
-}
-_ASSIGNEES = {
-    Tier.SUBDISTRICT: "{sub}及所在社区",
-    Tier.HIGHER_CONGRESS: "区人大常委会人代工委",
 }

@@ -1,12 +1,18 @@
-"""One handler per message or event kind; the first that matches answers (see registry)."""
+"""One handler per message or event kind; the first that matches answers (see registry).
+
+Order matters: follows and scans first (a poster scan binds anyone); then WeChat's receipts;
+then the workbench, which recognises representatives and clerks before any resident handler;
+then residents' conversations, commands and reports; the fallback last."""
 
 from __future__ import annotations
 
-from handlers import commands, conversation, fallback, follow, report
+from handlers import commands, conversation, fallback, follow, receipts, report, workbench
 from handlers.registry import Handler
 
 HANDLERS: list[Handler] = [
     *follow.HANDLERS,
+    *receipts.HANDLERS,
+    *workbench.HANDLERS,
     *conversation.HANDLERS,
     *commands.HANDLERS,
     *report.HANDLERS,

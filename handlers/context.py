@@ -11,8 +11,11 @@ from sqlalchemy import Connection
 
 from bot.config import Settings
 from bot.messages import Incoming
-from cases import residents
+from cases import actors, residents
 from cases.residents import ResidentRow
+from cases.scope import Actor
+
+_UNKNOWN = object()
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Context:
     case_id: int | None = None  # the case this delivery was filed on, for the inbound record
     recorded: bool = False  # the handler wrote the delivery's inbound row itself (cases.intake)
     _resident: ResidentRow | None = None
+    _worker: Actor | None | object = _UNKNOWN
 
     @property
     def message(self):
@@ -52,6 +56,12 @@ class Context:
                 self.conn, self.incoming.openid, self.now, subscribing=self.incoming.subscribes
             )
         return self._resident
+
+    def worker(self) -> Actor | None:
+        """The representative or staff member writing from their own WeChat, or None."""
+        if self._worker is _UNKNOWN:
+            self._worker = actors.by_openid(self.conn, self.incoming.openid)
+        return self._worker
 
     def rebind(self, resident: ResidentRow) -> None:
         self._resident = resident

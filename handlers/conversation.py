@@ -16,9 +16,9 @@ import unicodedata
 from collections.abc import Callable
 
 from cases import directory, residents
-from handlers import texts
 from handlers.context import Context
 from handlers.registry import PASS, Handler, Reply
+from texts import residents as texts
 
 STATE_TTL_SECONDS = 30 * 60
 
@@ -26,7 +26,8 @@ STATE_TTL_SECONDS = 30 * 60
 def choose_contact_point(ctx: Context) -> Reply:
     choice = unicodedata.normalize("NFKC", ctx.text).strip().rstrip(".。")
     options: list[int] = ctx.state.data.get("options", [])
-    if not choice.isdigit() or not 1 <= int(choice) <= len(options):
+    # isdecimal and ascii: 「❶」 or 「²」 count as digits to Python but are no number to int().
+    if not (choice.isascii() and choice.isdecimal() and len(choice) <= 2) or not 1 <= int(choice) <= len(options):
         return None
     card = directory.contact_point_card(ctx.conn, options[int(choice) - 1])
     if card is None:
@@ -39,7 +40,7 @@ def choose_contact_point(ctx: Context) -> Reply:
         )
     )
     ctx.clear_state()
-    return texts.contact_point_chosen(card.name, card.address, card.sub_district_name)
+    return texts.contact_point_chosen(card.name, card.address, card.committee_name)
 
 
 STATES: dict[str, Callable[[Context], Reply]] = {

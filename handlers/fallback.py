@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from handlers import texts
 from handlers.context import Context
 from handlers.registry import Handler, Reply
+from texts import residents as texts
 
 # Menu events where the person is waiting on screen for an answer. Every other event needs none:
 # location reports, delivery receipts, page views, sessions, and the photo and location menus,

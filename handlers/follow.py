@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from cases import directory, residents
-from handlers import texts
+from cases import calendar, directory, residents
 from handlers.context import Context
 from handlers.registry import Handler, Reply
 from qr.binding import redeem_bind_token
 from qr.scenes import parse_scene
+from texts import residents as texts
+from texts import workbench
 
 FOLLOW_EVENTS = ("subscribe", "subscribe_scan", "scan")
 
@@ -23,7 +24,7 @@ def on_follow(ctx: Context) -> Reply:
     if scene is None or scene.kind != "rep":
         if _scene_key(ctx):
             return texts.UNKNOWN_SCENE
-        return texts.WELCOME_GENERIC if not resident.routed else texts.HOW_TO_REPORT
+        return _welcome_generic(ctx) if not resident.routed else texts.HOW_TO_REPORT
     card = directory.representative_by_scene(ctx.conn, str(scene), scene.value)
     if card is None:
         return texts.UNKNOWN_SCENE
@@ -37,9 +38,18 @@ def on_follow(ctx: Context) -> Reply:
     )
     ctx.clear_state()
     return texts.welcome_representative(
-        card.name, card.level, card.constituency, card.contact_point_name, card.contact_point_address,
-        card.committee_phone,
+        name=card.name, level=card.level, constituency=card.constituency, contact_point=card.contact_point_name,
+        address=card.contact_point_address, committee=card.committee_name, committee_phone=card.committee_phone,
+        operator=directory.operator_name(ctx.conn), hours=_hours(),
     )
+
+
+def _hours() -> str:
+    return texts.office_hours(calendar.WORKDAY_START_HOUR, calendar.WORKDAY_END_HOUR)
+
+
+def _welcome_generic(ctx: Context) -> str:
+    return texts.welcome_generic(directory.operator_name(ctx.conn), _hours())
 
 
 def _scans_bind_code(ctx: Context) -> bool:
@@ -50,9 +60,9 @@ def _scans_bind_code(ctx: Context) -> bool:
 
 
 def on_bind(ctx: Context) -> Reply:
-    """A representative scans the temporary code the working committee made for them."""
+    """A representative or a clerk scans the temporary code the working committee made for them."""
     outcome, name = redeem_bind_token(ctx.conn, parse_scene(_scene_key(ctx)).value, ctx.incoming.openid, ctx.now)
-    return texts.BIND_REPLIES[outcome.value].format(name=name)
+    return workbench.BIND_REPLIES[outcome.value].format(name=name)
 
 
 def on_unsubscribe(ctx: Context) -> Reply:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from cases import directory, geo, intake
 from cases.intake import MessageContent
-from cases.status import MessageKind
-from handlers import texts
+from cases.status import JOINABLE_STATUSES, MessageKind
 from handlers.context import Context
 from handlers.registry import Handler, Reply
+from models import Case
+from texts import residents as texts
 
 REPORT_TYPES = frozenset(kind.value for kind in MessageKind)
 FIELD_LIMITS = {"MediaId": 128, "ThumbMediaId": 128, "Format": 16}
@@ -69,7 +72,18 @@ def on_report(ctx: Context) -> Reply:
     content = content_of(ctx)
     if content.kind is MessageKind.TEXT and not content.content.strip():
         return texts.HOW_TO_REPORT
-    return _file(ctx, content, texts.report_replies(ctx.settings.intake_join_window_minutes))
+    return file_content(ctx, content)
+
+
+def report_replies(ctx: Context) -> intake.ReportReplies:
+    days, minutes = ctx.settings.posters_reply_working_days, ctx.settings.intake_join_window_minutes
+    return intake.ReportReplies(texts.report_opened(days, minutes), texts.report_opened_unrouted(days),
+                                texts.REPORT_JOINED)
+
+
+def file_content(ctx: Context, content: MessageContent) -> Reply:
+    """File what the sender reports: join the case they are describing, or open one."""
+    return _file(ctx, content, report_replies(ctx))
 
 
 def _file(ctx: Context, content: MessageContent, replies: intake.ReportReplies) -> Reply:
@@ -87,24 +101,38 @@ def is_unrouted_location(ctx: Context) -> bool:
     return ctx.incoming.msg_type == "location" and not ctx.resident().routed
 
 
+def _describing_a_case(ctx: Context) -> bool:
+    """Is the resident still describing a case (within the grouping window)?"""
+    cutoff = ctx.now - timedelta(minutes=ctx.settings.intake_join_window_minutes)
+    return ctx.conn.scalar(
+        select(Case.id).where(Case.resident_id == ctx.resident().id, Case.status.in_(JOINABLE_STATUSES),
+                              Case.last_message_at >= cutoff, Case.grouping_closed.is_(False)).limit(1)
+    ) is not None
+
+
 def on_unrouted_location(ctx: Context) -> Reply:
+    """A resident with nowhere to send their cases sent a location: most likely to find a
+    contact point. It is kept on the case they are describing; alone, it opens no case."""
     content = content_of(ctx)
     if content.latitude is None or content.longitude is None or not geo.valid_coordinates(
         content.latitude, content.longitude
     ):
         return texts.BAD_LOCATION
     choices = directory.nearest_contact_points(
-        ctx.conn, content.latitude, content.longitude, ctx.settings.intake_nearest_contact_points
+        ctx.conn, content.latitude, content.longitude, ctx.settings.intake_nearest_contact_points,
+        ctx.settings.intake_nearest_max_km * 1000,
     )
     if not choices:
-        answer = texts.NO_CONTACT_POINT_NEARBY
+        answer = texts.no_contact_point_nearby(ctx.settings.intake_nearest_max_km)
     else:
         ctx.set_state("choose_contact_point", options=[card.id for card, _ in choices])
         answer = texts.nearest_contact_points(
             [(card.name, card.sub_district_name, card.address, metres) for card, metres in choices]
         )
-    # The location is kept too: on the case the resident is describing, or as a case of its own.
-    return _file(ctx, content, texts.location_replies(answer))
+    if not _describing_a_case(ctx):
+        return answer
+    joined = texts.location_joined(answer)
+    return _file(ctx, content, intake.ReportReplies(joined, joined, joined))
 
 
 HANDLERS = [

@@ -1,7 +1,7 @@
 """SQLAlchemy 2.0 models, one aggregate per module. Importing this package registers them all."""
 
 from models.base import Base
-from models.case import Attachment, Case, CaseEvent, CaseMessage
+from models.case import Attachment, Case, CaseEvent, CaseMessage, Proposal
 from models.department import Department
 from models.district import ContactPoint, District, SubDistrict
 from models.inbound import InboundMessage
@@ -22,6 +22,7 @@ __all__ = [
     "District",
     "InboundMessage",
     "OutboxMessage",
+    "Proposal",
     "QrCodeIssue",
     "Representative",
     "Resident",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.numbering import case_number
 from cases.status import ActorKind, CaseStatus, MessageKind, Tier
 from models.base import Base
+from models.types import StrEnumColumn
 
 
 class Case(Base):
@@ -28,8 +29,8 @@ class Case(Base):
     sub_district_id: Mapped[int | None] = mapped_column(ForeignKey("sub_districts.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     category: Mapped[str | None] = mapped_column(String(64))
-    tier: Mapped[Tier | None] = mapped_column(String(20))
-    status: Mapped[CaseStatus] = mapped_column(String(16))
+    tier: Mapped[Tier | None] = mapped_column(StrEnumColumn(Tier, 20))
+    status: Mapped[CaseStatus] = mapped_column(StrEnumColumn(CaseStatus, 16))
     summary: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
@@ -41,6 +42,13 @@ class Case(Base):
     replied_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # The resident said 「新问题」: their next message opens a new case even within the window.
+    grouping_closed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Passed to the working committee (or the district office) because nobody else would hear
+    # it: no representative, one without a bound WeChat, one who did not take it in time, or
+    # one who sent it back. The console lists these; assigning a representative clears it.
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    escalation_reason: Mapped[str | None] = mapped_column(String(32))
 
     messages: Mapped[list[CaseMessage]] = relationship(
         back_populates="case", order_by="CaseMessage.id"
@@ -60,7 +68,7 @@ class CaseMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    kind: Mapped[MessageKind] = mapped_column(String(16))
+    kind: Mapped[MessageKind] = mapped_column(StrEnumColumn(MessageKind, 16))
     msg_id: Mapped[int | None] = mapped_column(BigInteger)  # WeChat MsgId is 64-bit
     content: Mapped[str] = mapped_column(Text, default="")  # text, voice recognition, link title
     media_id: Mapped[str | None] = mapped_column(String(128))
@@ -102,6 +110,19 @@ class Attachment(Base):
     fetched_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class Proposal(Base):
+    """A tier-4 matter: the case recorded as a proposal (代表建议) to a higher congress, by the
+    representative who relays it or by the staff who pass it on."""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    representative_id: Mapped[int | None] = mapped_column(ForeignKey("representatives.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class CaseEvent(Base):
     """The timeline: who did what, when, from which status to which. The audit trail and ledger."""
 
@@ -110,11 +131,11 @@ class CaseEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     at: Mapped[datetime] = mapped_column(DateTime)
-    actor_kind: Mapped[ActorKind] = mapped_column(String(16))
+    actor_kind: Mapped[ActorKind] = mapped_column(StrEnumColumn(ActorKind, 16))
     actor_id: Mapped[int | None] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(32))
-    from_status: Mapped[CaseStatus | None] = mapped_column(String(16))
-    to_status: Mapped[CaseStatus | None] = mapped_column(String(16))
+    from_status: Mapped[CaseStatus | None] = mapped_column(StrEnumColumn(CaseStatus, 16))
+    to_status: Mapped[CaseStatus | None] = mapped_column(StrEnumColumn(CaseStatus, 16))
     note: Mapped[str] = mapped_column(Text, default="")
 
     case: Mapped[Case] = relationship(back_populates="events")

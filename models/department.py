@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -16,3 +16,6 @@ class Department(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str] = mapped_column(String(32), default="")
+    # What people call it: 「城管」 for 区城市管理执法局. Matched by 「转部门」; comma-separated,
+    # edited by the district office.
+    aliases: Mapped[str] = mapped_column(Text, default="")

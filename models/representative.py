@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from cases.status import RepresentativeLevel
 from models.base import Base
 from models.district import ContactPoint, SubDistrict
+from models.types import StrEnumColumn
 
 representative_contact_points = Table(
     "representative_contact_points",
@@ -26,7 +27,7 @@ class Representative(Base):
     # The code is what the poster's QR scene carries: ``rep:<code>``.
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(32))
-    level: Mapped[RepresentativeLevel] = mapped_column(String(16))
+    level: Mapped[RepresentativeLevel] = mapped_column(StrEnumColumn(RepresentativeLevel, 16))
     constituency: Mapped[str] = mapped_column(String(64), default="")
     sub_district_id: Mapped[int | None] = mapped_column(ForeignKey("sub_districts.id"), index=True)
     # The contact point shown on the representative's own poster.
@@ -63,14 +64,15 @@ class QrCodeIssue(Base):
 
 class BindToken(Base):
     """A one-time token behind a temporary QR code (scene ``bind:<token>``, 10 minutes): the
-    representative scans it with their own WeChat to receive their cases there. Only the
-    token's hash is kept; it binds exactly once."""
+    representative, or a staff member, scans it with their own WeChat to receive their cases
+    there. Exactly one of the two ids is set. Only the token's hash is kept; it binds once."""
 
     __tablename__ = "bind_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    representative_id: Mapped[int] = mapped_column(ForeignKey("representatives.id"), index=True)
+    representative_id: Mapped[int | None] = mapped_column(ForeignKey("representatives.id"), index=True)
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)

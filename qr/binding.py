@@ -1,6 +1,7 @@
-"""A representative binds their own WeChat by scanning a temporary code (scene ``bind:<token>``,
-10 minutes) that the working committee generates for them. Each token binds exactly once;
-only its SHA-256 is stored, so the database alone cannot be used to bind."""
+"""A representative, or a staff member, binds their own WeChat by scanning a temporary code
+(scene ``bind:<token>``, 10 minutes) that the working committee generates for them. Each token
+binds exactly once; only its SHA-256 is stored, so the database alone cannot be used to bind.
+One WeChat belongs to one person: a representative or a staff account, not both."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from wechatpy import WeChatClient
 
-from models import BindToken, Representative
+from models import BindToken, Representative, StaffUser
 from qr.scenes import bind_scene
 
 BIND_CODE_LIFETIME = timedelta(minutes=10)
@@ -33,43 +34,63 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_bind_code(session: Session, client: WeChatClient, representative: Representative,
+def issue_bind_code(session: Session, client: WeChatClient, holder: Representative | StaffUser,
                     now: datetime) -> tuple[str, datetime]:
-    """Create the temporary code through WeChat; return its URL and when it expires."""
+    """Create the temporary code through WeChat for ``holder``; return its URL and when it expires."""
     token = secrets.token_urlsafe(16)
     answer = client.qrcode.create({
         "expire_seconds": int(BIND_CODE_LIFETIME.total_seconds()), "action_name": "QR_STR_SCENE",
         "action_info": {"scene": {"scene_str": bind_scene(token)}},
     })
     expires_at = now + BIND_CODE_LIFETIME
-    session.add(BindToken(token_hash=_hash(token), representative_id=representative.id, created_at=now,
-                          expires_at=expires_at))
+    owner = ({"representative_id": holder.id} if isinstance(holder, Representative)
+             else {"staff_user_id": holder.id})
+    session.add(BindToken(token_hash=_hash(token), created_at=now, expires_at=expires_at, **owner))
     session.flush()
     return answer["url"], expires_at
 
 
+def _holder_name(conn: Connection, representative_id: int | None, staff_user_id: int | None) -> str:
+    """How the bind reply greets the holder: 王晓明代表, or a clerk's display name."""
+    if representative_id is not None:
+        return (conn.scalar(select(Representative.name).where(Representative.id == representative_id)) or "") + "代表"
+    return conn.scalar(select(StaffUser.display_name).where(StaffUser.id == staff_user_id)) or ""
+
+
+def _bound_to(conn: Connection, openid: str) -> tuple[int | None, int | None] | None:
+    """(representative id, staff id) this WeChat is bound to, or None."""
+    rep = conn.scalar(select(Representative.id).where(Representative.openid == openid))
+    if rep is not None:
+        return rep, None
+    staff = conn.scalar(select(StaffUser.id).where(StaffUser.openid == openid))
+    return (None, staff) if staff is not None else None
+
+
 def redeem_bind_token(conn: Connection, token: str, openid: str, now: datetime) -> tuple[BindOutcome, str]:
-    """Bind ``openid`` to the token's representative if the token is fresh and unused; return the
-    outcome and the representative's name (the other one's, for TAKEN)."""
+    """Bind ``openid`` to the token's holder if the token is fresh and unused; return the outcome
+    and how to greet the holder (the other holder's name, for TAKEN)."""
     row = conn.execute(
-        select(BindToken.id, BindToken.representative_id, BindToken.expires_at, BindToken.used_at,
-               BindToken.used_by_openid, Representative.name)
-        .join(Representative, Representative.id == BindToken.representative_id)
+        select(BindToken.id, BindToken.representative_id, BindToken.staff_user_id, BindToken.expires_at,
+               BindToken.used_at, BindToken.used_by_openid)
         .where(BindToken.token_hash == _hash(token))
-        .with_for_update(of=BindToken)
+        .with_for_update()
     ).first()
     if row is None:
         return BindOutcome.UNKNOWN, ""
+    name = _holder_name(conn, row.representative_id, row.staff_user_id)
     if row.used_at is not None:
-        return (BindOutcome.ALREADY if row.used_by_openid == openid else BindOutcome.USED), row.name
+        return (BindOutcome.ALREADY if row.used_by_openid == openid else BindOutcome.USED), name
     if row.expires_at <= now:
-        return BindOutcome.EXPIRED, row.name
-    holder = conn.execute(select(Representative.id, Representative.name).where(Representative.openid == openid)).first()
-    if holder is not None and holder.id != row.representative_id:
-        return BindOutcome.TAKEN, holder.name
+        return BindOutcome.EXPIRED, name
+    holder = _bound_to(conn, openid)
+    if holder is not None and holder != (row.representative_id, row.staff_user_id):
+        return BindOutcome.TAKEN, _holder_name(conn, *holder)
     claimed = conn.execute(update(BindToken).where(BindToken.id == row.id, BindToken.used_at.is_(None))
                            .values(used_at=now, used_by_openid=openid))
     if claimed.rowcount != 1:
-        return BindOutcome.USED, row.name
-    conn.execute(update(Representative).where(Representative.id == row.representative_id).values(openid=openid))
-    return BindOutcome.BOUND, row.name
+        return BindOutcome.USED, name
+    if row.representative_id is not None:
+        conn.execute(update(Representative).where(Representative.id == row.representative_id).values(openid=openid))
+    else:
+        conn.execute(update(StaffUser).where(StaffUser.id == row.staff_user_id).values(openid=openid))
+    return BindOutcome.BOUND, name

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from wechatpy import WeChatClient
 
 from bot.config import Settings
-from handlers.texts import LEVEL_LABELS
 from models import ContactPoint, Representative, SubDistrict, representative_contact_points
 from qr import posters
 from qr.codes import ensure_permanent_qr
+from texts import LEVEL_LABELS
 
 
 class ExportError(Exception):

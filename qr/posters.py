@@ -20,9 +20,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from handlers import texts
 from qr.codes import qr_image
 from qr.fonts import font
+from texts import posters as texts
 
 DPI = 300
 PAPER_PX = {"A4": (2480, 3508), "A3": (3508, 4961)}  # 210×297 mm and 297×420 mm at 300 dpi

@@ -9,7 +9,8 @@ from datetime import datetime
 
 from bot.services import Services
 from scheduler.media import fetch_media
-from scheduler.outbox import deliver_outbox, queue_new_case_notices
+from scheduler.notices import escalate_unheard_cases, queue_new_case_notices
+from scheduler.outbox import deliver_outbox
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ log = logging.getLogger("minyi.scheduler")
 # In this order within one pass: a notice queued is sent in the same pass.
 JOBS = (
     Job("notices.new_cases", queue_new_case_notices, "tell representatives of new cases"),
+    Job("cases.escalate_unheard", escalate_unheard_cases, "pass unheard cases to the working committee"),
     Job("outbox.deliver", deliver_outbox, "push queued messages to WeChat"),
     Job("media.fetch", fetch_media, "download residents' photos, voice notes and videos"),
 )

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from wechatpy.exceptions import WeChatClientException
 
+from bot.redact import redact
 from bot.services import Services
 from cases.notifications import MAX_ATTEMPTS, retry_at
 from models import Attachment
@@ -45,9 +46,9 @@ def _download(svc: Services, media_id: str) -> tuple[bytes, str]:
             answer = requests.get(answer["video_url"], timeout=30, stream=True)
             answer.raise_for_status()
     except WeChatClientException as error:
-        raise FetchError(f"{error.errcode} {error.errmsg}"[:255], final=error.errcode in GONE) from None
+        raise FetchError(redact(f"{error.errcode} {error.errmsg}")[:255], final=error.errcode in GONE) from None
     except requests.RequestException as error:
-        raise FetchError(f"{type(error).__name__}: {error}"[:255]) from None
+        raise FetchError(redact(f"{type(error).__name__}: {error}")[:255]) from None
     content = answer.content
     if len(content) > MAX_BYTES:
         raise FetchError(f"larger than {MAX_BYTES} bytes", final=True)

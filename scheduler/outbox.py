@@ -1,115 +1,217 @@
-"""Jobs that push messages to WeChat: queue the notices that are due, then send what is queued.
+"""Sending the outbox: claim due messages, send them with bounded concurrency, record each outcome.
 
-Sending happens outside any database transaction (a WeChat call may take seconds, and SQLite
-would hold its write lock all that time); each message's outcome is written afterwards in a
-short transaction of its own.
+- Claim: one short transaction marks a batch of due rows with this sender's token and a lease
+  (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so concurrent senders take disjoint rows; SQLite
+  serializes writers). Nothing is sent inside a transaction: a WeChat call may take seconds.
+- Send: each recipient's messages in order, recipients in parallel (``outbox.concurrency``).
+  The customer-service window is worked out from our own inbound records and its quota counted
+  in Redis (shared by every sender), so WeChat's limits are respected before calling.
+- Record: the outcome is written only while the claim is still ours. A sender that dies after
+  WeChat accepted a message but before recording it leaves the claim to lapse; the message is
+  then sent again: at most one duplicate for a customer-service message, none for a template
+  message, whose ``client_msg_id`` lets WeChat drop the repeat.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from datetime import datetime
+import uuid
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+import redis
 import requests
-from sqlalchemy import and_, exists, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, case, func, or_, select, update
 from wechatpy.exceptions import WeChatClientException
 
+from bot.redact import redact
 from bot.services import Services
-from cases.notifications import NEW_CASE_NOTICE_WITHIN, after_attempt
-from cases.numbering import BEIJING_OFFSET
-from cases.status import CaseStatus
-from handlers import texts
-from models import Case, OutboxMessage, Representative
+from cases.notifications import (
+    MISCONFIGURED,
+    UNFOLLOWED,
+    Outcome,
+    Window,
+    after_attempt,
+    open_windows,
+)
+from models import InboundMessage, OutboxMessage, Resident
 
 log = logging.getLogger(__name__)
 
-BATCH = 50
-NEW_CASE = "new_case"
+BATCH = 200
+outbox = OutboxMessage.__table__
+
+# Deliveries that open the 1-minute window (inbound_messages.msg_type).
+TAP_KINDS = ("event:subscribe", "event:subscribe_scan", "event:scan", "event:click", "event:scancode_push",
+             "event:scancode_waitmsg")
 
 
-def queue_new_case_notices(svc: Services, now: datetime) -> int:
-    """A representative with a bound WeChat hears of each new case routed to them."""
-    with Session(svc.engine) as session:
-        due = session.execute(
-            select(Case, Representative.openid)
-            .join(Representative, Representative.id == Case.representative_id)
-            .where(
-                Case.status == CaseStatus.SUBMITTED,
-                Case.created_at >= now - NEW_CASE_NOTICE_WITHIN,
-                Representative.openid.is_not(None),
-                ~exists().where(and_(OutboxMessage.purpose == NEW_CASE, OutboxMessage.case_id == Case.id,
-                                     OutboxMessage.openid == Representative.openid)),
-            )
-            .order_by(Case.id)
-            .limit(BATCH)
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    openid: str
+    purpose: str
+    text: str
+    template: str
+    template_data: dict
+    channel: str
+    attempts: int
+    idempotency_key: str
+
+
+def claim(engine: Engine, now: datetime, limit: int, lease_seconds: int) -> tuple[str, list[Claimed]]:
+    """Take up to ``limit`` due messages for this sender; returns the claim's token and the rows."""
+    token = uuid.uuid4().hex
+    due = (
+        select(outbox.c.id)
+        .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now,
+               or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
+        .order_by(outbox.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    with engine.begin() as conn:
+        rows = conn.execute(
+            update(outbox).where(outbox.c.id.in_(due))
+            .values(claim_token=token, claimed_until=now + timedelta(seconds=lease_seconds))
+            .returning(outbox.c.id, outbox.c.openid, outbox.c.purpose, outbox.c.text, outbox.c.template,
+                       outbox.c.template_data, outbox.c.channel, outbox.c.attempts, outbox.c.idempotency_key)
         ).all()
-        for case, openid in due:
-            filed_at = (case.created_at + BEIJING_OFFSET).strftime("%Y年%m月%d日 %H:%M")
-            session.add(OutboxMessage(
-                openid=openid, purpose=NEW_CASE, case_id=case.id,
-                text=texts.new_case_notice(case.number, texts.clip(case.summary, 60), filed_at),
-                template_data={"keyword1": case.number, "keyword2": texts.new_case_progress(case.summary),
-                               "keyword3": filed_at},
-                next_attempt_at=now, created_at=now,
-            ))
-        try:
-            session.commit()
-        except IntegrityError:  # another scheduler queued them first (a leader hand-over)
-            session.rollback()
-            return 0
-    return len(due)
+    return token, sorted((Claimed(*row) for row in rows), key=lambda row: row.id)
 
 
-def _send(svc: Services, message: OutboxMessage, channel: str) -> tuple[int | None, str]:
-    """Return (errcode, error): 0 on success, None when WeChat gave no answer."""
+def deliver_outbox(svc: Services, now: datetime, *, limit: int = BATCH) -> int:
+    """Send every message that is due (up to ``limit``); return how many were sent."""
+    if svc.wechat is None:
+        return 0  # no account: messages wait, and minyi run says why
+    token, rows = claim(svc.engine, now, limit, svc.settings.outbox_claim_seconds)
+    by_recipient: dict[str, list[Claimed]] = defaultdict(list)
+    for row in rows:
+        by_recipient[row.openid].append(row)
+    if not by_recipient:
+        return 0
+    workers = min(svc.settings.outbox_concurrency, len(by_recipient))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="outbox") as pool:
+        return sum(pool.map(lambda messages: _send_to(svc, token, messages, now), by_recipient.values()))
+
+
+def _send_to(svc: Services, token: str, messages: list[Claimed], now: datetime) -> int:
+    """One recipient's messages, in order."""
+    windows = _windows(svc.engine, messages[0].openid, now)
+    sent = 0
+    for message in messages:
+        outcome, attempts, errcode, error, msgid = _attempt(svc, message, windows, now)
+        if errcode in MISCONFIGURED:
+            log.error("outbox %s (%s) refused by WeChat as misconfigured: %s %s", message.id, message.purpose,
+                      errcode, error)
+        elif errcode:
+            log.info("outbox %s (%s): WeChat answered %s %s", message.id, message.purpose, errcode, error)
+        if record(svc.engine, token, message.id, outcome, attempts, errcode, error, msgid, now):
+            sent += outcome.status == "sent"
+        if errcode == UNFOLLOWED:
+            _mark_unfollowed(svc.engine, message.openid, now)
+    return sent
+
+
+def _attempt(svc: Services, message: Claimed, windows: list[Window], now: datetime):
+    """Send ``message`` on the channel the rules allow, falling back to its template once."""
+    template_id, _ = svc.settings.template(message.template)
+    channel, attempts = message.channel, message.attempts
+    if channel == "custom" and not _take_quota(svc.redis, message.openid, windows) and template_id:
+        channel = "template"
+    while True:
+        attempts += 1
+        errcode, error, msgid = _send(svc, message, channel)
+        outcome = after_attempt(channel, errcode, attempts, bool(template_id), now)
+        if not outcome.try_now:
+            return outcome, attempts, errcode, error, msgid
+        channel = outcome.channel
+
+
+def _send(svc: Services, message: Claimed, channel: str) -> tuple[int | None, str, int | None]:
+    """Return (errcode, error, template msgid): errcode 0 on success, None when WeChat gave no answer."""
     try:
         if channel == "custom":
             svc.wechat.message.send_text(message.openid, message.text)
-        else:
-            data = {field: {"value": value} for field, value in message.template_data.items()}
-            svc.wechat.message.send_template(message.openid, svc.settings.wechat_template_case_notice, data)
+            return 0, "", None
+        template_id, fields = svc.settings.template(message.template)
+        answer = svc.wechat.post("message/template/send", data={
+            "touser": message.openid, "template_id": template_id,
+            "data": {key: {"value": message.template_data.get(value, "")} for key, value in fields.items()},
+            # WeChat sends one message per openid and client_msg_id: a retry after a lost answer is dropped.
+            "client_msg_id": hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:32],
+        })
+        return 0, "", answer.get("msgid") if isinstance(answer, dict) else None
     except WeChatClientException as error:
-        return error.errcode, str(error.errmsg or error)[:255]
+        return error.errcode, redact(str(error.errmsg or error))[:255], None
     except requests.RequestException as error:
-        return None, f"{type(error).__name__}: {error}"[:255]
-    return 0, ""
+        return None, redact(f"{type(error).__name__}: {error}")[:255], None
 
 
-def deliver_outbox(svc: Services, now: datetime) -> int:
-    """Send every message that is due; return how many were sent."""
-    if svc.wechat is None:
-        return 0  # no account: messages wait, and minyi run says why
-    has_template = bool(svc.settings.wechat_template_case_notice)
-    with Session(svc.engine) as session:
-        due = session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-            .order_by(OutboxMessage.id)
-            .limit(BATCH)
+def record(engine: Engine, token: str, message_id: int, outcome: Outcome, attempts: int, errcode: int | None,
+           error: str, msgid: int | None, now: datetime) -> bool:
+    """Write the outcome if this sender still holds the claim; False when the claim was lost."""
+    values = {"status": outcome.status, "channel": outcome.channel, "attempts": attempts,
+              "last_errcode": errcode or None, "last_error": error or None, "claim_token": None,
+              "claimed_until": None}
+    if outcome.next_attempt_at is not None:
+        values["next_attempt_at"] = outcome.next_attempt_at
+    if outcome.status == "sent":
+        values.update(sent_at=now, template_msgid=msgid)
+    with engine.begin() as conn:
+        done = conn.execute(update(outbox).where(outbox.c.id == message_id, outbox.c.claim_token == token)
+                            .values(**values))
+    if done.rowcount != 1:
+        log.warning("outbox %s: claim lapsed before the outcome was recorded; it may be sent again", message_id)
+    return done.rowcount == 1
+
+
+def _windows(engine: Engine, openid: str, now: datetime) -> list[Window]:
+    inbound = InboundMessage.__table__
+    is_tap = inbound.c.msg_type.in_(TAP_KINDS)
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(func.max(case((~inbound.c.msg_type.like("event:%"), inbound.c.received_at))),
+                   func.max(case((is_tap, inbound.c.received_at))))
+            .where(inbound.c.openid == openid, inbound.c.received_at > now - timedelta(hours=48))
+        ).one()
+    return open_windows(row[0], row[1], now)
+
+
+def _take_quota(redis_client: redis.Redis, openid: str, windows: list[Window]) -> bool:
+    """Count one customer-service message against the first open window with room left."""
+    for window in windows:
+        key = f"minyi:cs-quota:{openid}:{window.kind}:{int(window.start.timestamp())}"
+        try:
+            with redis_client.pipeline() as pipe:
+                pipe.incr(key)
+                pipe.expireat(key, window.end + timedelta(minutes=5))
+                used, _ = pipe.execute()
+        except redis.RedisError as error:
+            log.warning("service-window quota unknown (Redis: %s); trying the window", error)
+            return True
+        if used <= window.limit:
+            return True
+    return False
+
+
+def _mark_unfollowed(engine: Engine, openid: str, now: datetime) -> None:
+    """WeChat says the user unfollowed: stop pushing to them (their cases stay)."""
+    with engine.begin() as conn:
+        conn.execute(update(Resident).where(Resident.openid == openid, Resident.subscribed.is_(True))
+                     .values(subscribed=False, unsubscribed_at=now))
+
+
+def failed(engine: Engine, limit: int = 100) -> list:
+    """Notices that finally failed, newest first: for staff to follow up by other means."""
+    with engine.connect() as conn:
+        return conn.execute(
+            select(outbox.c.id, outbox.c.openid, outbox.c.purpose, outbox.c.case_id, outbox.c.channel,
+                   outbox.c.attempts, outbox.c.last_errcode, outbox.c.last_error, outbox.c.created_at,
+                   outbox.c.job_status)
+            .where(outbox.c.status == "failed").order_by(outbox.c.id.desc()).limit(limit)
         ).all()
-        session.expunge_all()
-    sent = 0
-    for message in due:
-        channel, attempts = message.channel, message.attempts
-        while True:
-            attempts += 1
-            errcode, error = _send(svc, message, channel)
-            outcome = after_attempt(channel, errcode, attempts, has_template, now)
-            if not outcome.try_now:
-                break
-            channel = outcome.channel
-        if errcode:
-            log.info("outbox %s to %s via %s: %s %s", message.id, message.purpose, channel, errcode, error)
-        with Session(svc.engine) as session:
-            row = session.get(OutboxMessage, message.id)
-            row.status, row.channel, row.attempts = outcome.status, outcome.channel, attempts
-            row.last_errcode, row.last_error = (errcode or None), (error or None)
-            if outcome.next_attempt_at is not None:
-                row.next_attempt_at = outcome.next_attempt_at
-            if outcome.status == "sent":
-                row.sent_at = now
-                sent += 1
-            session.commit()
-    return sent

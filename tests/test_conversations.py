@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from models import Attachment, Case, CaseEvent, CaseMessage, Resident, ResidentScan
@@ -136,8 +137,9 @@ def test_my_cases_lists_recent_cases_with_status(wechat, clock, db, district):
     for command in ("我的", " 进度 ", "查询。", "\u3000我的\u3000"):
         reply = wechat.text("o-zhang", command).text
         assert reply.startswith("您最近反映的问题")
-        assert "2026-000007｜待接单｜第7件事" in reply and "2026-000003" in reply
-        assert "2026-000002" not in reply and "另有2件较早的记录" in reply
+        assert "【2026-000007】已登记\n内容：第7件事" in reply and "2026-000003" in reply
+        assert "办理：王晓明代表" in reply and "待接单" not in reply  # residents' words, not staff jargon
+        assert "2026-000002" not in reply and "另有2个较早的问题" in reply
         assert "…" in reply
     assert len(all_cases(db)) == 7  # commands never open cases
 
@@ -172,13 +174,34 @@ def test_an_unbound_resident_sending_a_location_is_offered_the_nearest_contact_p
     assert [e.action for e in db.scalars(select(CaseEvent).order_by(CaseEvent.id))] == ["submit", "route"]
 
 
+def test_a_location_sent_to_find_a_contact_point_opens_no_case(wechat, clock, db, district):
+    reply = wechat.location("o-stranger", 30.55, 114.30).text
+    assert reply.startswith("离您最近的民情民意联系点") and "编号" not in reply
+    assert all_cases(db) == []
+
+
 def test_text_that_is_not_an_answer_falls_through_and_ends_the_question(wechat, clock, db, district):
-    assert "位置已登记，编号2026-000001" in wechat.location("o-stranger", 30.55, 114.30).text
+    wechat.location("o-stranger", 30.55, 114.30)
     clock.advance(seconds=30)
-    assert "已补充到2026-000001" in wechat.text("o-stranger", "9").text  # no option 9: an ordinary message
+    assert "已登记，编号2026-000001" in wechat.text("o-stranger", "9").text  # no option 9: an ordinary message
     clock.advance(seconds=30)
-    assert "已补充" in wechat.text("o-stranger", "1").text  # the question is closed now
+    assert "已补充到2026-000001" in wechat.text("o-stranger", "1").text  # the question is closed now
     assert resident(db, "o-stranger").contact_point_id is None
+
+
+@pytest.mark.parametrize("answer", ["❶", "➀", "1" * 5000])
+def test_an_odd_answer_to_the_question_is_an_ordinary_message(wechat, clock, db, district, answer):
+    wechat.location("o-stranger", 30.55, 114.30)
+    clock.advance(seconds=30)
+    delivery = wechat.text("o-stranger", answer)
+    assert delivery.status == 200 and "编号2026-000001" in delivery.text
+    assert resident(db, "o-stranger").contact_point_id is None
+
+
+def test_a_location_far_from_every_contact_point_lists_none(wechat, db, district):
+    reply = wechat.location("o-far", 39.90, 116.40).text  # Beijing, about 1,000 km away
+    assert "公里内暂时没有" in reply and "公里）" not in reply
+    assert all_cases(db) == []
 
 
 def test_an_impossible_location_is_answered_politely(wechat, district):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -32,9 +33,28 @@ def test_the_district_is_complete(db, loaded):
     assert set(db.scalars(select(Representative.level))) == {"province", "city", "district", "township"}
     assert all(cp.latitude and cp.longitude for cp in db.scalars(select(ContactPoint)))
     departments = set(db.scalars(select(Department.name)))
-    assert {"区城管局", "区住建局", "区教育局", "公安分局", "区生态环境分局"} <= departments
+    assert {"区城市管理执法局", "区住房和城乡建设局", "区教育局", "市公安局示例区分局"} <= departments
+    assert all(db.scalars(select(Department.aliases)))  # 「城管」 finds 区城市管理执法局
     bound = db.scalars(select(Representative.openid).where(Representative.openid.is_not(None))).all()
     assert len(bound) == 16 and all(openid.startswith("demo-rep-") for openid in bound)
+    clerks = db.scalars(select(StaffUser.sub_district_id).where(StaffUser.role == "subdistrict",
+                                                                 StaffUser.openid.is_not(None))).all()
+    assert set(clerks) == set(db.scalars(select(SubDistrict.id)))  # a bound clerk in every sub-district
+
+
+def test_the_demo_is_institutionally_right(db, loaded):
+    """乡镇人大代表 only in a 镇; 省/市 representatives name the congress that elected them; phones
+    written as a district writes them."""
+    for rep, sub in db.execute(select(Representative, SubDistrict).join(SubDistrict)):
+        if rep.level == "township":
+            assert sub.name.endswith("镇") and sub.committee_name.endswith("人大主席团")
+        if rep.level in ("province", "city"):
+            assert rep.constituency == "示例区人民代表大会"
+        else:
+            assert rep.constituency.endswith("选区")
+    for sub in db.scalars(select(SubDistrict)):
+        assert sub.committee_name == sub.name + ("人大主席团" if sub.name.endswith("镇") else "人大工委")
+        assert re.fullmatch(r"027-\d{8}", sub.committee_phone)
 
 
 def test_staff_accounts_for_every_role_with_their_printed_passwords(db, loaded):

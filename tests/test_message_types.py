@@ -56,8 +56,8 @@ EXPECTATIONS: dict[str, Expect] = {
     "video": REPORT,
     "shortvideo": REPORT,
     "link": REPORT,
-    # ...a location too, and its reply lists the nearest contact points.
-    "location": Expect(TEXT, contains=("联系点", "东街第一联系点", "位置已登记"), cases=1),
+    # ...but a location alone is a question of where to go: the nearest contact points, no case.
+    "location": Expect(TEXT, contains=("联系点", "东街第一联系点", "回复序号"), cases=0),
     # Follows, poster scans and unfollows.
     "event_subscribe": Expect(TEXT, contains=("欢迎关注",), subscribed=True),
     "event_subscribe_qrscene": Expect(TEXT, contains=("王晓明",), bound_to="wang01", subscribed=True),

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.services import services
-from handlers import texts
+from texts import residents as texts
+from texts import workbench
 from models import BindToken, QrCodeIssue, Representative
 from qr.binding import BIND_CODE_LIFETIME, issue_bind_code
 from qr.codes import ensure_permanent_qr, reissue_permanent_qr
@@ -42,28 +43,28 @@ def _rep_openid(db, code: str) -> str | None:
 def test_a_bind_code_binds_its_representative_exactly_once(wechat, db, bind_scene):
     assert bind_scene.startswith("bind:")
     first = wechat.scan("o-wang-phone", bind_scene, new_follower=True)
-    assert first.text == texts.BIND_REPLIES["bound"].format(name="王晓明")
+    assert first.text == workbench.BIND_REPLIES["bound"].format(name="王晓明代表")
     assert _rep_openid(db, "wang01") == "o-wang-phone"
 
     again = wechat.scan("o-wang-phone", bind_scene, new_follower=False)
-    assert again.text == texts.BIND_REPLIES["already"].format(name="王晓明")
+    assert again.text == workbench.BIND_REPLIES["already"].format(name="王晓明代表")
     stranger = wechat.scan("o-someone-else", bind_scene)
-    assert stranger.text == texts.BIND_REPLIES["used"]
+    assert stranger.text == workbench.BIND_REPLIES["used"]
     assert _rep_openid(db, "wang01") == "o-wang-phone"
     assert len(db.scalars(select(BindToken.token_hash)).all()[0]) == 64  # only the hash is kept
 
 
 def test_an_expired_or_unknown_bind_code_is_refused(wechat, db, clock, bind_scene):
     clock.advance(minutes=10, seconds=1)
-    assert wechat.scan("o-late", bind_scene).text == texts.BIND_REPLIES["expired"]
-    assert wechat.scan("o-guess", "bind:made-up-token").text == texts.BIND_REPLIES["unknown"]
+    assert wechat.scan("o-late", bind_scene).text == workbench.BIND_REPLIES["expired"]
+    assert wechat.scan("o-guess", "bind:made-up-token").text == workbench.BIND_REPLIES["unknown"]
     assert _rep_openid(db, "wang01") is None
 
 
 def test_one_wechat_cannot_bind_two_representatives(wechat, db, district, bind_scene):
     district["reps"]["li"].openid = "o-li-phone"
     db.commit()
-    assert wechat.scan("o-li-phone", bind_scene).text == texts.BIND_REPLIES["taken"].format(name="李芳")
+    assert wechat.scan("o-li-phone", bind_scene).text == workbench.BIND_REPLIES["taken"].format(name="李芳代表")
     assert _rep_openid(db, "wang01") is None
 
 

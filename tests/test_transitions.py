@@ -8,6 +8,8 @@ from cases.status import CaseStatus as S
 from cases.status import Tier
 from cases.transitions import TRANSITIONS, TransitionError, allowed_actions, apply
 
+ANSWER = {"note": "已联系物业，明天更换灯具。"}
+
 
 def walk(status, *steps):
     for action, kwargs in steps:
@@ -17,10 +19,23 @@ def walk(status, *steps):
 
 def test_the_main_road_for_each_tier():
     assert walk(S.SUBMITTED, ("accept", {"tier": Tier.REPRESENTATIVE}),
-                ("reply", {"tier": Tier.REPRESENTATIVE}), ("close", {})) is S.CLOSED
+                ("reply", {"tier": Tier.REPRESENTATIVE, **ANSWER}), ("close", {})) is S.CLOSED
     for tier in (Tier.SUBDISTRICT, Tier.DEPARTMENT, Tier.HIGHER_CONGRESS):
         assert walk(S.SUBMITTED, ("accept", {"tier": tier}), ("assign", {"tier": tier}),
-                    ("reply", {"tier": tier}), ("close", {})) is S.CLOSED
+                    ("reply", {"tier": tier, **ANSWER}), ("close", {})) is S.CLOSED
+
+
+def test_a_representative_may_answer_or_pass_on_at_once_and_take_without_a_tier():
+    assert apply(S.SUBMITTED, "reply", tier=Tier.REPRESENTATIVE, **ANSWER).to_status is S.REPLIED
+    assert apply(S.SUBMITTED, "assign", tier=Tier.DEPARTMENT).to_status is S.ASSIGNED
+    assert apply(S.SUBMITTED, "accept").to_status is S.ACCEPTED  # the suggestion engine proposes a tier later
+
+
+def test_returning_routing_and_escalating():
+    assert apply(S.ACCEPTED, "return", note="不是本选区的事").to_status is S.SUBMITTED
+    assert apply(S.SUBMITTED, "route").to_status is S.SUBMITTED
+    for status in (S.SUBMITTED, S.ACCEPTED, S.ASSIGNED):
+        assert apply(status, "escalate").to_status is status  # recorded, status kept
 
 
 def test_dissatisfaction_reopens():
@@ -28,14 +43,23 @@ def test_dissatisfaction_reopens():
     assert (step.from_status, step.to_status) == (S.CLOSED, S.ACCEPTED)
 
 
+def test_a_status_read_back_as_a_plain_string_is_understood():
+    assert apply("submitted", "accept").from_status is S.SUBMITTED
+
+
 @pytest.mark.parametrize("status, action, kwargs", [
-    (S.SUBMITTED, "reply", {}),
-    (S.SUBMITTED, "accept", {}),  # no tier chosen
+    (S.SUBMITTED, "reply", {}),  # no words
+    (S.SUBMITTED, "reply", {"note": "   "}),
     (S.ACCEPTED, "assign", {"tier": Tier.REPRESENTATIVE}),
+    (S.ACCEPTED, "assign", {}),
     (S.CLOSED, "withdraw", {}),
     (S.MERGED, "accept", {"tier": Tier.DEPARTMENT}),
     (S.SUBMITTED, "invalidate", {"note": "  "}),
     (S.REPLIED, "reopen", {}),
+    (S.ACCEPTED, "return", {}),  # a return needs its reason
+    (S.ASSIGNED, "return", {"note": "不归我"}),
+    (S.ACCEPTED, "route", {}),
+    (S.REPLIED, "escalate", {}),
     (S.SUBMITTED, "teleport", {}),
 ])
 def test_what_may_not_happen(status, action, kwargs):
@@ -46,5 +70,6 @@ def test_what_may_not_happen(status, action, kwargs):
 def test_terminal_statuses_allow_nothing_but_reopening_closed_cases():
     assert allowed_actions(S.MERGED) == allowed_actions(S.INVALID) == allowed_actions(S.WITHDRAWN) == []
     assert allowed_actions(S.CLOSED) == ["reopen"]
-    assert set(allowed_actions(S.SUBMITTED)) == {"accept", "merge", "invalidate", "withdraw"}
-    assert {target for _, target in TRANSITIONS.values()} == set(S) - {S.SUBMITTED}
+    assert set(allowed_actions(S.SUBMITTED)) == {"accept", "assign", "reply", "merge", "invalidate", "withdraw",
+                                                 "return", "route", "escalate"}
+    assert {target for _, target in TRANSITIONS.values() if target} == set(S)

@@ -1,0 +1,219 @@
+"""The one way to act on a case: ``perform``.
+
+Every step, whoever takes it (a resident, a representative in WeChat, a clerk in WeChat or the
+console, the scheduler, the demo loader), goes through here: the actor's right to take it (the
+scope rule, ``cases.scope``), the transition (``cases.transitions``), the case's new status,
+timestamps, tier, department or representative, the ``CaseEvent``, a proposal for tier 4, and the
+outbox rows for everyone the step concerns (``cases.notices``) — all on the caller's connection,
+inside the caller's transaction, so that all of it commits or none of it does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from cases import notices as notice_rules
+from cases.notices import CaseFacts, Notice
+from cases.numbering import case_number
+from cases.scope import Actor, CaseScope, covers, may
+from cases.status import ActorKind, CaseStatus, Tier
+from cases.transitions import Step, TransitionError, apply
+from models import (
+    Case,
+    CaseEvent,
+    Department,
+    OutboxMessage,
+    Proposal,
+    Representative,
+    Resident,
+    StaffUser,
+    SubDistrict,
+)
+from models.staff import StaffRole
+
+
+class CaseNotFound(LookupError):
+    """No such case, or not one the actor may see: both answer the same."""
+
+
+class NotPermitted(PermissionError):
+    """The actor sees the case but does not take this kind of step."""
+
+
+@dataclass(frozen=True)
+class Performed:
+    case_id: int
+    number: str
+    step: Step
+    event_id: int
+    notices: int
+
+
+def perform(
+    conn: Connection,
+    case_id: int,
+    action: str,
+    actor: Actor,
+    now: datetime,
+    *,
+    tier: Tier | None = None,
+    department_id: int | None = None,
+    representative_id: int | None = None,
+    merged_into_id: int | None = None,
+    escalation_reason: str | None = None,
+    hours: int = 0,
+    note: str = "",
+    notify: bool = True,
+) -> Performed:
+    """Take ``action`` on the case for ``actor``; raises CaseNotFound, NotPermitted or
+    TransitionError (nothing written) when it may not be taken. ``notify=False`` records a step
+    without telling anyone (loading a history, as the demo does)."""
+    case = conn.execute(select(Case.__table__).where(Case.id == case_id).with_for_update()).first()
+    if case is None or not covers(actor, CaseScope(case.resident_id, case.representative_id,
+                                                    case.sub_district_id, case.department_id)):
+        raise CaseNotFound(case_id)
+    if not may(actor, action):
+        raise NotPermitted(action)
+    if merged_into_id is not None:
+        target = conn.execute(select(Case.resident_id, Case.representative_id, Case.sub_district_id,
+                                     Case.department_id).where(Case.id == merged_into_id)).first()
+        if target is None or not covers(actor, CaseScope(*target)):
+            raise CaseNotFound(merged_into_id)
+    current_tier = Tier(case.tier) if case.tier else None
+    if action == "reply" and tier is None:
+        tier = current_tier or Tier.REPRESENTATIVE
+    step = apply(CaseStatus(case.status), action, tier=tier if action in ("accept", "assign", "reply") else current_tier, note=note)
+
+    changes, event_note = _changes(conn, case, step, now, tier=tier, department_id=department_id,
+                                   representative_id=representative_id, merged_into_id=merged_into_id,
+                                   escalation_reason=escalation_reason, note=note)
+    conn.execute(update(Case.__table__).where(Case.id == case_id).values(**changes))
+    event_id = conn.execute(
+        insert(CaseEvent.__table__).returning(CaseEvent.__table__.c.id),
+        {"case_id": case_id, "at": now, "actor_kind": actor.kind, "actor_id": actor.id, "action": action,
+         "from_status": step.from_status, "to_status": step.to_status, "note": event_note},
+    ).scalar_one()
+    if action == "assign" and step.tier is Tier.HIGHER_CONGRESS:
+        conn.execute(insert(Proposal.__table__), {
+            "case_id": case_id, "note": note, "created_at": now,
+            "representative_id": actor.id if actor.kind is ActorKind.REPRESENTATIVE else case.representative_id})
+
+    queued = 0
+    if notify:
+        facts = case_facts(conn, case_id, escalation_reason=changes.get("escalation_reason") or "", hours=hours,
+                           previous_representative_id=case.representative_id)
+        queued = queue(conn, f"evt:{event_id}", notice_rules.for_step(action, actor, facts, note, now), case_id,
+                       now)
+    return Performed(case_id, case_number(case_id, case.created_at), step, event_id, queued)
+
+
+def _changes(conn: Connection, case, step: Step, now: datetime, *, tier, department_id, representative_id,
+             merged_into_id, escalation_reason, note) -> tuple[dict, str]:
+    """The case's columns after ``step``, and the event's note as the ledger reads it."""
+    changes: dict = {"status": step.to_status, "updated_at": now}
+    event_note = note
+    action = step.action
+    if action in ("accept", "reply", "assign"):
+        changes["accepted_at"] = case.accepted_at or now
+        changes["grouping_closed"] = True  # someone is on it: the resident's next words are news
+        if step.tier is not None:
+            changes["tier"] = step.tier
+    if action == "reply":
+        changes["replied_at"] = now
+    elif action == "assign":
+        changes["assigned_at"] = now
+        changes["escalated_at"] = None
+        if step.tier is Tier.DEPARTMENT:
+            name = conn.scalar(select(Department.name).where(Department.id == department_id))
+            if name is None:
+                raise TransitionError("assigning to a department needs the department")
+            changes["department_id"] = department_id
+            event_note = f"{name}：{note}" if note else name
+        elif step.tier is Tier.SUBDISTRICT:
+            if case.sub_district_id is None:
+                raise TransitionError("the case has no sub-district to pass it to")
+            name = conn.scalar(select(SubDistrict.name).where(SubDistrict.id == case.sub_district_id))
+            event_note = f"{name}：{note}" if note else name
+    elif action == "return":
+        changes.update(representative_id=None, escalated_at=now, escalation_reason="returned", tier=None)
+    elif action == "route":
+        rep = conn.execute(select(Representative.id, Representative.name, Representative.sub_district_id,
+                                  Representative.primary_contact_point_id)
+                           .where(Representative.id == representative_id, Representative.active.is_(True))).first()
+        if rep is None:
+            raise TransitionError("routing a case needs an active representative")
+        changes.update(representative_id=rep.id, escalated_at=None, escalation_reason=None,
+                       sub_district_id=case.sub_district_id or rep.sub_district_id,
+                       contact_point_id=case.contact_point_id or rep.primary_contact_point_id)
+        event_note = f"{rep.name}：{note}" if note else rep.name
+    elif action == "escalate":
+        if not escalation_reason:
+            raise TransitionError("escalating needs a reason")
+        changes.update(escalated_at=now, escalation_reason=escalation_reason)
+    elif action == "close":
+        changes["closed_at"] = now
+    elif action == "reopen":
+        changes.update(closed_at=None, grouping_closed=True)
+    elif action == "merge":
+        if merged_into_id is None or merged_into_id == case.id:
+            raise TransitionError("merging needs another case")
+        changes["merged_into_id"] = merged_into_id
+    return changes, event_note
+
+
+def case_facts(conn: Connection, case_id: int, *, escalation_reason: str = "", hours: int = 0,
+               previous_representative_id: int | None = None) -> CaseFacts:
+    """What notices say about the case as it is now, and who can be told."""
+    row = conn.execute(
+        select(Case.id, Case.created_at, Case.summary, Case.tier, Case.sub_district_id, Case.department_id,
+               Case.merged_into_id, Case.representative_id, Resident.openid.label("resident_openid"),
+               Resident.subscribed, Representative.name.label("rep_name"), Representative.openid.label("rep_openid"),
+               SubDistrict.name.label("sd_name"), SubDistrict.committee_name, Department.name.label("dept_name"))
+        .join(Resident, Resident.id == Case.resident_id)
+        .outerjoin(Representative, Representative.id == func.coalesce(Case.representative_id,
+                                                                      previous_representative_id))
+        .outerjoin(SubDistrict, SubDistrict.id == Case.sub_district_id)
+        .outerjoin(Department, Department.id == Case.department_id)
+        .where(Case.id == case_id)
+    ).one()
+    staff = conn.execute(
+        select(StaffUser.openid, StaffUser.role, StaffUser.sub_district_id, StaffUser.department_id)
+        .where(StaffUser.openid.is_not(None), StaffUser.active.is_(True))
+        .where((StaffUser.role == StaffRole.DISTRICT)
+               | ((StaffUser.role == StaffRole.SUBDISTRICT) & (StaffUser.sub_district_id == row.sub_district_id))
+               | ((StaffUser.role == StaffRole.DEPARTMENT) & (StaffUser.department_id == row.department_id)))
+        .order_by(StaffUser.id)
+    ).all()
+    merged_into = ""
+    if row.merged_into_id:
+        created = conn.scalar(select(Case.created_at).where(Case.id == row.merged_into_id))
+        merged_into = case_number(row.merged_into_id, created)
+    return CaseFacts(
+        number=case_number(row.id, row.created_at), short=str(row.id), summary=row.summary,
+        tier=Tier(row.tier) if row.tier else None,
+        resident_openid=row.resident_openid if row.subscribed else None,
+        representative_id=row.representative_id, representative_name=row.rep_name or "",
+        representative_openid=row.rep_openid if row.representative_id else None,
+        sub_district=row.sd_name or "", committee=row.committee_name or "", department=row.dept_name or "",
+        clerk_openids=tuple(s.openid for s in staff if s.role == StaffRole.SUBDISTRICT),
+        department_openids=tuple(s.openid for s in staff if s.role == StaffRole.DEPARTMENT),
+        district_openids=tuple(s.openid for s in staff if s.role == StaffRole.DISTRICT),
+        merged_into=merged_into, escalation_reason=escalation_reason, hours=hours,
+    )
+
+
+def queue(conn: Connection, cause: str, notices: list[Notice], case_id: int | None, now: datetime) -> int:
+    """Write ``notices`` to the outbox, each keyed by the event that caused it (``cause``)."""
+    if not notices:
+        return 0
+    conn.execute(insert(OutboxMessage.__table__), [
+        {"idempotency_key": f"{cause}:{n.purpose}:{n.openid}" + (f":{n.part}" if n.part else ""),
+         "openid": n.openid, "purpose": n.purpose, "case_id": case_id, "text": n.text, "template": n.template,
+         "template_data": n.template_data, "status": "pending", "channel": "custom", "attempts": 0,
+         "next_attempt_at": now, "created_at": now}
+        for n in notices
+    ])
+    return len(notices)

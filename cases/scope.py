@@ -1,0 +1,108 @@
+"""Who may see and act on which case: one rule, for WeChat commands and the console alike.
+
+An actor outside a case's scope is told the same as for a number that does not exist: the rule
+never reveals that a case is there. ``covers`` decides for one case; ``clause`` is the same rule
+as a SQL condition for lists. Both are tested against each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, false, true
+
+from cases.status import ActorKind
+from models import Case
+from models.staff import StaffRole
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: ActorKind
+    id: int | None
+    name: str = ""  # as others read it: 王晓明 (a representative), 东湖街道人大工委 (a clerk's unit)
+    role: StaffRole | None = None
+    sub_district_id: int | None = None
+    department_id: int | None = None
+    openid: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How a resident or a colleague reads who acted."""
+        if self.kind is ActorKind.REPRESENTATIVE:
+            return f"{self.name}代表"
+        return self.name
+
+
+SYSTEM = Actor(ActorKind.SYSTEM, None, "民意直通车")
+
+
+@dataclass(frozen=True)
+class CaseScope:
+    """What the rule needs of a case."""
+
+    resident_id: int | None
+    representative_id: int | None
+    sub_district_id: int | None
+    department_id: int | None
+
+
+# What each kind of actor may do, within their scope.
+CLERK_ACTIONS = frozenset({"accept", "reply", "assign", "route", "merge", "invalidate", "close", "reopen",
+                           "escalate"})
+ACTIONS = {
+    ActorKind.RESIDENT: frozenset({"withdraw", "reopen", "close"}),
+    ActorKind.REPRESENTATIVE: frozenset({"accept", "reply", "assign", "return"}),
+}
+STAFF_ACTIONS = {
+    StaffRole.DISTRICT: CLERK_ACTIONS,
+    StaffRole.SUBDISTRICT: CLERK_ACTIONS,
+    StaffRole.DEPARTMENT: frozenset({"reply"}),
+}
+
+
+def covers(actor: Actor, case: CaseScope) -> bool:
+    """May ``actor`` see ``case`` (and act on it, within ``may``)?"""
+    match actor.kind:
+        case ActorKind.SYSTEM:
+            return True
+        case ActorKind.RESIDENT:
+            return case.resident_id == actor.id
+        case ActorKind.REPRESENTATIVE:
+            return actor.id is not None and case.representative_id == actor.id
+        case ActorKind.STAFF:
+            if actor.role is StaffRole.DISTRICT:
+                return True
+            if actor.role is StaffRole.SUBDISTRICT:
+                return actor.sub_district_id is not None and case.sub_district_id == actor.sub_district_id
+            if actor.role is StaffRole.DEPARTMENT:
+                return actor.department_id is not None and case.department_id == actor.department_id
+    return False
+
+
+def clause(actor: Actor) -> ColumnElement[bool]:
+    """``covers`` as a condition on ``cases``."""
+    match actor.kind:
+        case ActorKind.SYSTEM:
+            return true()
+        case ActorKind.RESIDENT:
+            return Case.resident_id == actor.id
+        case ActorKind.REPRESENTATIVE:
+            return Case.representative_id == actor.id if actor.id is not None else false()
+        case ActorKind.STAFF:
+            if actor.role is StaffRole.DISTRICT:
+                return true()
+            if actor.role is StaffRole.SUBDISTRICT and actor.sub_district_id is not None:
+                return Case.sub_district_id == actor.sub_district_id
+            if actor.role is StaffRole.DEPARTMENT and actor.department_id is not None:
+                return Case.department_id == actor.department_id
+    return false()
+
+
+def may(actor: Actor, action: str) -> bool:
+    """Is ``action`` one this actor takes at all (on a case they cover)?"""
+    if actor.kind is ActorKind.SYSTEM:
+        return True
+    if actor.kind is ActorKind.STAFF:
+        return action in STAFF_ACTIONS.get(actor.role, frozenset())
+    return action in ACTIONS.get(actor.kind, frozenset())

@@ -1,0 +1,74 @@
+"""Reading a representative's or clerk's command, as people type it on a phone: full-width
+characters, spaces or none, a leading 「#」, the verb's common synonyms, a number whole or in
+part. A pure function, tested as a table."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+VERBS = ("待办", "查看", "接单", "回复", "转街道", "转部门", "转上级", "退回", "指派", "反映", "帮助")
+SYNONYMS = {"答复": "回复", "转社区": "转街道", "详情": "查看", "待办事项": "待办", "我的待办": "待办",
+            "列表": "待办", "使用帮助": "帮助", "help": "帮助", "?": "帮助", "退单": "退回",
+            "转上级人大": "转上级", "提建议": "转上级"}
+WITHOUT_NUMBER = frozenset({"待办", "帮助", "反映"})
+NEEDS_TEXT = frozenset({"回复", "退回"})
+NEEDS_ARGUMENT = frozenset({"转部门", "指派"})  # a department, a representative's code
+
+_NUMBER = re.compile(r"(\d{4}-\d+|\d+)")
+_SEPARATORS = " \t\r\n:,;.、，：；。"
+
+
+@dataclass(frozen=True)
+class Command:
+    verb: str
+    number: str = ""
+    argument: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    verb: str | None  # the command it was meant to be (its usage is the answer); None: not a command
+    typed: str = ""  # the mistyped word, when the verb was guessed from it
+
+
+def fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().lstrip("#").strip()
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+def parse(text: str) -> Command | Unparsed:
+    folded = fold(text)
+    words = sorted([*VERBS, *SYNONYMS], key=len, reverse=True)
+    said = next((word for word in words if folded.lower().startswith(word)), None)
+    if said is None:
+        head = re.split(r"[\s\d]", folded, maxsplit=1)[0]
+        guess = next((verb for verb in VERBS if len(verb) >= 2 and _one_edit_apart(head, verb)), None)
+        return Unparsed(guess, head) if guess else Unparsed(None)
+    verb = SYNONYMS.get(said, said)
+    rest = folded[len(said):].strip(_SEPARATORS)
+    if verb == "帮助":
+        wanted = fold(rest)
+        return Command(verb, argument=SYNONYMS.get(wanted, wanted) if wanted in (*VERBS, *SYNONYMS) else "")
+    if verb == "反映":
+        return Command(verb, text=rest) if rest else Unparsed(verb)
+    if verb in WITHOUT_NUMBER:
+        return Command(verb)
+    match = _NUMBER.match(rest)
+    if match is None:
+        return Unparsed(verb)
+    rest = rest[match.end():].strip(_SEPARATORS)
+    argument = ""
+    if verb in NEEDS_ARGUMENT:
+        argument, _, rest = rest.partition(" ")
+        argument, rest = argument.strip(_SEPARATORS), rest.strip(_SEPARATORS)
+        if not argument:
+            return Unparsed(verb)
+    if verb in NEEDS_TEXT and not rest:
+        return Unparsed(verb)
+    return Command(verb, match.group(1), argument, rest)

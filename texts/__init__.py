@@ -1,0 +1,38 @@
+"""Everything people read, in Simplified Chinese, kept together and importable from every layer:
+``residents`` (the resident's chat), ``workbench`` (representatives and clerks in WeChat),
+``notices`` (messages pushed after a step on a case), ``posters`` (the printed 公示牌).
+
+Words follow "Words people read" in DESIGN.md: residents read 问题 and 编号, never 案件 or the
+staff words 接单、交办、并案、销号; they are addressed as 您; no spaces around numbers.
+"""
+
+from __future__ import annotations
+
+from cases.numbering import BEIJING_OFFSET
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, the last one an ellipsis when it was longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+LEVEL_LABELS = {
+    "province": "省人大代表",
+    "city": "市人大代表",
+    "district": "区人大代表",
+    "township": "乡镇人大代表",
+}
+
+# Provincial and city representatives are elected by the congress below, not in a 选区.
+ELECTED_BY_CONGRESS = frozenset({"province", "city"})
+
+
+def electoral_line(level: str, constituency: str) -> str:
+    if not constituency:
+        return ""
+    return f"{'选举单位' if level in ELECTED_BY_CONGRESS else '选区'}：{constituency}"
+
+
+def beijing_time(at) -> str:
+    """A stored naive-UTC time as people in China read it (for pushed messages and the CLI)."""
+    return (at + BEIJING_OFFSET).strftime("%Y年%m月%d日 %H:%M").replace("年0", "年").replace("月0", "月")

@@ -1,0 +1,78 @@
+"""Messages pushed after a step on a case: to the resident (in residents' words), to the
+representative and the clerks (in staff words). Each has a customer-service text and, for the
+template that stands in outside WeChat's window, a line of at most 20 characters."""
+
+from __future__ import annotations
+
+from texts import clip
+
+SIGNATURE = "——{who}"
+
+# -- to the resident ---------------------------------------------------------------------------
+TO_RESIDENT = {
+    "accept": "您反映的问题（编号{number}）已由{who}受理，有进展会再通知您。",
+    "assign_subdistrict": "您反映的问题（编号{number}）已转请{unit}办理，{committee}会跟进督促，办理结果会通知您。",
+    "assign_department": "您反映的问题（编号{number}）已转请{unit}办理，{who}会跟进督促，办理结果会通知您。",
+    "assign_higher_congress": "您反映的问题（编号{number}）涉及面较广，{who}已将其作为代表建议提交上级人大研究，进展会通知您。",
+    "reply": "您反映的问题（编号{number}）有了答复：\n{note}\n" + SIGNATURE,
+    "reply_continued": "（编号{number}的答复，续）\n{note}",
+    "close": "您反映的问题（编号{number}）已办结。感谢您的信任和支持！如有新的问题，随时告诉我们。",
+    "merge": "您反映的问题（编号{number}）与编号{other}反映的是同一件事，已合并办理，进展会一并通知您。",
+    "invalidate": "您反映的问题（编号{number}）未能受理，原因：{note}",
+    "reopen": "您反映的问题（编号{number}）已重新办理，有进展会通知您。",
+}
+# The template's progress line (thing: at most 20 characters).
+RESIDENT_PROGRESS = {
+    "accept": "已受理，代表会跟进",
+    "assign_subdistrict": "已转{unit}办理",
+    "assign_department": "已转{unit}办理",
+    "assign_higher_congress": "已作为建议提交上级人大",
+    "reply": "已答复，发送“进度”查看",
+    "close": "已办结",
+    "merge": "已合并办理",
+    "invalidate": "未受理，发送“进度”查看原因",
+    "reopen": "已重新办理",
+}
+
+# -- to representatives and clerks ---------------------------------------------------------------
+COMMANDS_HINT = "回复“查看 {short}”看详情，“接单 {short}”接单，“回复 {short} 内容”直接答复群众。"
+CLERK_HINT = "回复“查看 {short}”看详情，“指派 {short} 代表编号”交给代表，“转部门 {short} 部门”请部门办理。"
+
+NEW_CASE = "【新的群众反映】编号{number}\n{summary}\n提交时间：{time}\n" + COMMANDS_HINT
+ESCALATED = "【请街道人大工委安排】编号{number}：{reason}。\n{summary}\n提交时间：{time}\n" + CLERK_HINT
+ESCALATED_TO_DISTRICT = "【请区人大常委会安排】编号{number}：{reason}。\n{summary}\n提交时间：{time}\n" + CLERK_HINT
+ESCALATION_REASONS = {
+    "no_representative": "群众没有选定代表",
+    "no_sub_district": "群众没有选定联系点，也没有选定代表",
+    "representative_unbound": "{representative}代表尚未绑定微信，无法及时收到",
+    "not_taken": "{representative}代表{hours}个工作小时内没有接单",
+    "returned": "{representative}代表退回，原因：{note}",
+}
+ASSIGNED_TO_UNIT = "【交办】编号{number}由{who}转请{unit}办理。\n{summary}" + "{note_line}"
+PROPOSAL = "【代表建议】编号{number}由{who}提请作为代表建议提交上级人大。\n{summary}{note_line}"
+TOLD_REPRESENTATIVE = "您联系的群众反映（编号{number}）：{who}已{what}。"
+REPRESENTATIVE_WHAT = {
+    "assign": "转请{unit}办理",
+    "reply": "答复群众",
+    "close": "办结",
+    "merge": "并案办理",
+    "invalidate": "作不予受理处理",
+}
+STAFF_PROGRESS = {
+    "new_case": "新的群众反映：{summary}",
+    "escalate": "请安排：{summary}",
+    "assign": "交办：{summary}",
+    "proposal": "代表建议：{summary}",
+    "told_representative": "办理进展：{summary}",
+}
+
+
+def note_line(note: str) -> str:
+    return f"\n说明：{note}" if note else ""
+
+
+def progress(template: str, **values: str) -> str:
+    """A template's 20-character line, the summary clipped to what is left."""
+    fixed = len(template.replace("{summary}", "").format(**{k: v for k, v in values.items() if k != "summary"}))
+    summary = clip(values.get("summary", ""), max(20 - fixed, 4))
+    return clip(template.format(**{**values, "summary": summary}), 20)
