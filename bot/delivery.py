@@ -152,8 +152,8 @@ class Deliveries:
                 ctx = Context(incoming=incoming, conn=conn, now=now, settings=self.settings, state=state)
                 handler, reply = dispatch(HANDLERS, ctx)
                 if not ctx.recorded:
-                    if incoming.opens_service_window:
-                        ctx.resident()  # touch: the 48-hour window opens even if nobody asked
+                    if incoming.opens_service_window and ctx.worker() is None:
+                        ctx.resident()  # touch: a resident is known from their first word
                     conn.execute(
                         insert(inbound),
                         {"dedup_key": incoming.dedup_key, "openid": incoming.openid,

@@ -6,8 +6,12 @@ It is wechatpy's ``WeChatClient`` with three changes:
   sandbox's fake and the real API differ by configuration only;
 - the access token comes from ``cgi-bin/stable_token``, which does not invalidate the token other
   workers hold, and lives in Redis (wechatpy's ``RedisStorage``), dropped 5 minutes early;
-- a rejected token (40001/40014/42001) is force-refreshed and the call retried once, where
-  wechatpy would retry for as long as WeChat keeps refusing.
+- a rejected token (40001/40014/42001) is recovered once and the call retried once, where
+  wechatpy would retry for as long as WeChat keeps refusing. Recovering first re-reads the token
+  all workers share: when another worker has already stored a different one, that one is used as
+  it is; else stable_token in normal mode gives WeChat's current token. Only when that is still
+  the token just rejected is stable_token asked with force_refresh, which WeChat allows 20 times a
+  day (30 s apart): workers forcing in turn would use them up.
 """
 
 from __future__ import annotations
@@ -56,18 +60,29 @@ class MinyiWeChatClient(WeChatClient):
         if url_or_endpoint.startswith(("http://", "https://")) and not url_or_endpoint.startswith(self.API_BASE_URL):
             # wechatpy hard-codes a few hosts (showqrcode, customservice); we never call them.
             raise ValueError(f"{url_or_endpoint} is outside wechat.api_base_url")
-        params = kwargs.get("params")
+        # One dict shared with wechatpy's _request, which puts the token it sends into it.
+        params = kwargs.setdefault("params", {})
         try:
             return super()._request(method, url_or_endpoint, **kwargs)
         except WeChatClientException as error:
-            if error.errcode not in TOKEN_REJECTED:
+            if error.errcode not in TOKEN_REJECTED or not isinstance(params, dict):
                 raise
-        self.fetch_access_token(force_refresh=True)
-        if isinstance(params, dict):
-            params.pop("access_token", None)
+        params["access_token"] = self._token_after_rejection(params.get("access_token"))
         for upload in (kwargs.get("files") or {}).values():
             (upload[1] if isinstance(upload, tuple) else upload).seek(0)
         return super()._request(method, url_or_endpoint, **kwargs)
+
+    def _token_after_rejection(self, rejected: str | None) -> str:
+        """The token to retry with, cheapest first: the shared one when another worker has already
+        replaced the rejected one; else WeChat's current one (normal mode, e.g. after another
+        program forced a refresh); a forced refresh only when WeChat still answers the rejected token."""
+        shared = self.session.get(self.access_token_key)
+        if shared is not None and shared != rejected:
+            return shared
+        current = self.fetch_access_token()["access_token"]
+        if current != rejected:
+            return current
+        return self.fetch_access_token(force_refresh=True)["access_token"]
 
 
 def make_wechat_client(settings: Settings, redis_client: redis.Redis) -> MinyiWeChatClient | None:

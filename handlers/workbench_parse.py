@@ -18,6 +18,7 @@ NEEDS_ARGUMENT = frozenset({"转部门", "指派"})  # a department, a represent
 
 _NUMBER = re.compile(r"(\d{4}-\d+|\d+)")
 _SEPARATORS = " \t\r\n:,;.、，：；。"
+_LEADING = re.compile(r"^[\s:,;.、，：；。]+")
 
 
 @dataclass(frozen=True)
@@ -38,37 +39,59 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().lstrip("#").strip()
 
 
+def _folded_with_origins(text: str) -> tuple[str, list[int]]:
+    """``text`` folded (NFKC) and, for each folded character, where it came from in ``text``: the
+    command is read in folded form, the words after it are kept exactly as typed."""
+    folded, origins = [], []
+    for index, char in enumerate(text):
+        for piece in unicodedata.normalize("NFKC", char):
+            folded.append(piece)
+            origins.append(index)
+    return "".join(folded), origins
+
+
 def _one_edit_apart(a: str, b: str) -> bool:
     return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
 
 def parse(text: str) -> Command | Unparsed:
-    folded = fold(text)
+    all_folded, origins = _folded_with_origins(text)
+    start = len(all_folded) - len(all_folded.lstrip(" \t\r\n#"))
+    folded = all_folded[start:].rstrip()
     words = sorted([*VERBS, *SYNONYMS], key=len, reverse=True)
     said = next((word for word in words if folded.lower().startswith(word)), None)
     if said is None:
         head = re.split(r"[\s\d]", folded, maxsplit=1)[0]
         guess = next((verb for verb in VERBS if len(verb) >= 2 and _one_edit_apart(head, verb)), None)
         return Unparsed(guess, head) if guess else Unparsed(None)
+
+    def as_typed(position: int) -> str:
+        """What was typed from ``position`` of ``folded`` on, unfolded."""
+        at = start + position
+        return _LEADING.sub("", text[origins[at]:]).rstrip() if at < len(origins) else ""
+
     verb = SYNONYMS.get(said, said)
-    rest = folded[len(said):].strip(_SEPARATORS)
+    rest_at = len(said) + len(folded[len(said):]) - len(folded[len(said):].lstrip(_SEPARATORS))
+    rest = folded[rest_at:]
     if verb == "帮助":
         wanted = fold(rest)
         return Command(verb, argument=SYNONYMS.get(wanted, wanted) if wanted in (*VERBS, *SYNONYMS) else "")
     if verb == "反映":
-        return Command(verb, text=rest) if rest else Unparsed(verb)
+        return Command(verb, text=as_typed(rest_at)) if rest.strip() else Unparsed(verb)
     if verb in WITHOUT_NUMBER:
         return Command(verb)
     match = _NUMBER.match(rest)
     if match is None:
         return Unparsed(verb)
-    rest = rest[match.end():].strip(_SEPARATORS)
+    after = rest_at + match.end()
     argument = ""
     if verb in NEEDS_ARGUMENT:
-        argument, _, rest = rest.partition(" ")
-        argument, rest = argument.strip(_SEPARATORS), rest.strip(_SEPARATORS)
+        tail = folded[after:].lstrip(_SEPARATORS)
+        argument = tail.split(maxsplit=1)[0].strip(_SEPARATORS) if tail.strip() else ""
         if not argument:
             return Unparsed(verb)
-    if verb in NEEDS_TEXT and not rest:
+        after = len(folded) - len(tail) + tail.index(argument) + len(argument)
+    words_typed = as_typed(after)
+    if verb in NEEDS_TEXT and not words_typed:
         return Unparsed(verb)
-    return Command(verb, match.group(1), argument, rest)
+    return Command(verb, match.group(1), argument, words_typed)

@@ -1,9 +1,10 @@
 """The phone simulator (``/sandbox``): a WeChat client for any resident or representative.
 
 Every action becomes what WeChat itself would do: the fake's record of the user is updated
-(follow, 48-hour window, uploaded media), then a signed, optionally encrypted XML delivery goes
-through the real ``/wechat`` webhook, and the passive reply lands on the phone's chat beside the
-messages the app pushes through the fake API. Nothing here writes to minyi's database directly.
+(following or not, the customer-service window the action opens, uploaded media), then a signed,
+optionally encrypted XML delivery goes through the real ``/wechat`` webhook, and the passive reply
+lands on the phone's chat beside the messages the app pushes through the fake API. Nothing here
+writes to minyi's database directly.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from sqlalchemy.orm import Session
 from wechatpy.exceptions import WeChatClientException
 
 from bot.services import services
-from handlers.texts import LEVEL_LABELS
 from models import ContactPoint, Representative, Resident, SubDistrict
 from qr.codes import decode_qr, ensure_permanent_qr
 from qr.export import representative_page
@@ -27,6 +27,7 @@ from qr.scenes import representative_scene
 from sandbox import texts
 from sandbox.webhook_client import Delivery, WeChatServer
 from sandbox.world import World
+from texts import LEVEL_LABELS
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -151,7 +152,8 @@ def send(openid: str):
 
 
 def _user_says(world: World, openid: str, now: float, entry: dict[str, Any]) -> None:
-    world.user_acted(openid, now)
+    """A message of the user's own: WeChat opens its 48-hour window for 5 customer-service messages."""
+    world.user_wrote(openid, now)
     world.append_chat(openid, {"at": now, "side": "user", **entry})
 
 
@@ -218,7 +220,7 @@ def _location(server: WeChatServer, world: World, openid: str, mode: str, follow
 
 def _scan_delivery(server: WeChatServer, world: World, openid: str, mode: str, following: bool, now: float,
                    qr: dict[str, Any], label: str) -> Delivery:
-    world.user_acted(openid, now, subscribed=True)
+    world.user_tapped(openid, now, subscribed=True)  # a scan opens the 1-minute window for 3
     world.append_chat(openid, {"at": now, "side": "user", "kind": "scan", "text": label})
     return server.scan(openid, qr["scene"], qr["ticket"], new_follower=not following, mode=mode)
 
@@ -256,13 +258,13 @@ def _scan_image(server: WeChatServer, world: World, openid: str, mode: str, foll
 
 
 def _follow(server: WeChatServer, world: World, openid: str, mode: str, following: bool, now: float) -> Delivery:
-    world.user_acted(openid, now, subscribed=True)
+    world.user_tapped(openid, now, subscribed=True)
     world.append_chat(openid, {"at": now, "side": "user", "kind": "event", "text": texts.FOLLOWED})
     return server.event(openid, "subscribe", None, mode)
 
 
 def _unfollow(server: WeChatServer, world: World, openid: str, mode: str, following: bool, now: float) -> Delivery:
-    world.user_acted(openid, now, subscribed=False)
+    world.user_known(openid, subscribed=False)  # no longer following: no window, 45015 for pushes
     world.append_chat(openid, {"at": now, "side": "user", "kind": "event", "text": texts.UNFOLLOWED})
     return server.event(openid, "unsubscribe", None, mode)
 

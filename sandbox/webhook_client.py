@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+import requests
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 
@@ -53,9 +55,45 @@ class Delivery:
         return xml["Content"]
 
 
+@dataclass
+class HttpResponse:
+    status_code: int
+    text: str
+
+    def get_data(self, as_text: bool = False) -> str | bytes:
+        return self.text if as_text else self.text.encode()
+
+
+class HttpTransport:
+    """Posts over the network, as WeChat's servers really do, with the one method of a werkzeug
+    test client that ``WeChatServer`` uses. Connection errors and timeouts raise requests'
+    exceptions: the caller decides whether the delivery is retried."""
+
+    def __init__(self, origin: str, timeout: float = 5):
+        self.origin = origin.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    @classmethod
+    def for_api_base_url(cls, api_base_url: str, timeout: float = 5) -> HttpTransport:
+        """The app that uses ``api_base_url``: in sandbox mode the fake API is the app itself, so
+        its origin (scheme, host, port) is where the app's own /wechat listens."""
+        parts = urlsplit(api_base_url)
+        return cls(f"{parts.scheme}://{parts.netloc}", timeout)
+
+    def post(self, path: str, query_string: dict[str, str], data: bytes, content_type: str) -> HttpResponse:
+        response = self.session.post(self.origin + path, params=query_string, data=data,
+                                     headers={"Content-Type": content_type}, timeout=self.timeout)
+        return HttpResponse(response.status_code, response.text)
+
+    def close(self) -> None:
+        self.session.close()
+
+
 class WeChatServer:
     """Posts deliveries to /wechat the way WeChat's servers do. ``client`` is a werkzeug test
-    client of the app: the delivery runs through the whole WSGI stack, signature check included."""
+    client of the app (the delivery runs through the whole WSGI stack, signature check included)
+    or an ``HttpTransport``."""
 
     def __init__(self, client, clock, token: str, appid: str, aes_key: str):
         self.client = client

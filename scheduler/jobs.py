@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.config import Settings
 from bot.services import Services
 from scheduler.media import fetch_media
 from scheduler.notices import escalate_unheard_cases, queue_new_case_notices
@@ -31,11 +32,25 @@ JOBS = (
 )
 
 
+def _sandbox_events(svc: Services, now: datetime) -> int:
+    from sandbox.events import deliver_pending_events  # sandbox mode only: never imported otherwise
+
+    return deliver_pending_events(svc, now)
+
+
+# Sandbox mode: the fake WeChat reports each template message's outcome later, as WeChat does.
+SANDBOX_JOBS = (Job("sandbox.events", _sandbox_events, "the fake WeChat reports template messages' outcomes"),)
+
+
+def jobs_for(settings: Settings) -> tuple[Job, ...]:
+    return JOBS + (SANDBOX_JOBS if settings.wechat_sandbox else ())
+
+
 def run_pass(svc: Services, now: datetime | None = None) -> dict[str, int]:
     """Run every job once, in order; a failing job is logged and does not stop the others."""
     now = now or svc.clock.now()
     done: dict[str, int] = {}
-    for job in JOBS:
+    for job in jobs_for(svc.settings):
         try:
             done[job.id] = job.run(svc, now)
         except Exception:  # noqa: BLE001 - a job's failure must not stop the others; it is logged

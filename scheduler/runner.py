@@ -17,7 +17,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
 from bot.services import services
-from scheduler.jobs import JOBS, Job
+from scheduler.jobs import Job, jobs_for
 
 log = logging.getLogger("minyi.scheduler")
 
@@ -61,7 +61,7 @@ def add_jobs(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
     poll = svc.settings.scheduler_poll_seconds
     lease = Lease(svc.redis, seconds=3 * poll)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    for job in JOBS:
+    for job in jobs_for(svc.settings):
         scheduler.add_job(_tick(app, job, lease), "interval", seconds=poll, id=job.id, name=job.description,
                           max_instances=1, coalesce=True)
     return scheduler

@@ -171,3 +171,37 @@ def test_unfollowing_is_delivered_and_stops_writing(client, phone, db):
     assert _do(client, phone, "text", text="还在吗").status_code == 400
     db.rollback()
     assert db.scalar(select(Resident.subscribed).where(Resident.openid == phone)) is False
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "window"),
+    [
+        ("text", {"text": "楼道灯不亮"}, "message"),
+        ("voice", {"text": "路面有个大坑"}, "message"),
+        ("location", {"latitude": "30.55", "longitude": "114.30"}, "message"),
+        ("image", {"file": (_png(), "road.png")}, "message"),
+        ("scan", {"code": "wang01"}, "event"),
+    ],
+)
+def test_what_the_phone_does_opens_the_window_wechat_opens(client, phone, world, clock, kind, fields, window):
+    _do(client, phone, "follow")
+    followed_at = clock.time()
+    clock.advance(seconds=20)
+    assert _do(client, phone, kind, **fields).status_code == 200
+    opened = {w.rule.name: w.opened_at for w in world.follower(phone).windows}
+    expected = {"event": clock.time()} if window == "event" else {"event": followed_at, "message": clock.time()}
+    assert opened == expected
+
+
+def test_a_new_phone_is_known_to_wechat_but_not_following_until_it_follows(client, phone, world, clock):
+    assert (world.follower(phone).known, world.follower(phone).subscribed) == (True, False)
+    assert client.get(f"/sandbox/phones/{phone}/chat").get_json()["following"] is False
+    _do(client, phone, "follow")
+    follower = world.follower(phone)
+    assert follower.subscribed and [(w.rule.name, w.opened_at, w.left) for w in follower.windows] == [
+        ("event", clock.time(), 3)]
+    _do(client, phone, "text", text="你好")
+    _do(client, phone, "unfollow")
+    gone = world.follower(phone)
+    assert (gone.subscribed, gone.windows) == (False, ())
+    assert client.get(f"/sandbox/phones/{phone}/chat").get_json()["following"] is False
