@@ -165,7 +165,7 @@ def test_todo_and_show(app, wechat, world, clock, phones):
     todo = says(wechat, world, clock, REP, "待办")
     assert number in todo and "待接单" in todo
     shown = says(wechat, world, clock, REP, "查看 1")
-    assert "路灯坏了" in shown and "东街1号门口" in shown and "群众提交" in shown
+    assert "路灯坏了" in shown and "东街1号门口" in shown and "群众 提交" in shown
     assert says(wechat, world, clock, REP, "接单 1").startswith("已接单")
     assert "接单" in says(wechat, world, clock, REP, f"查看 {number}")
 

@@ -116,7 +116,7 @@ def case_detail(*, number: str, status: str, tier: str | None, submitted_at: str
 
 
 EVENT_LABELS = {
-    "submit": "群众提交",
+    "submit": "提交",
     "accept": "接单",
     "assign": "交办",
     "reply": "答复",
