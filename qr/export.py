@@ -21,7 +21,7 @@ from bot.config import Settings
 from models import ContactPoint, Representative, SubDistrict, representative_contact_points
 from qr import posters
 from qr.codes import ensure_permanent_qr
-from texts import LEVEL_LABELS
+from texts import LEVEL_LABELS, electoral_line
 
 
 class ExportError(Exception):
@@ -38,7 +38,7 @@ class ExportResult:
 def _poster_data(rep: Representative, point: ContactPoint | None, sub: SubDistrict | None) -> posters.RepresentativePoster:
     return posters.RepresentativePoster(
         code=rep.code, name=rep.name, level_label=LEVEL_LABELS.get(rep.level, "人大代表"),
-        constituency=rep.constituency, contact_point=point.name if point else "",
+        constituency=electoral_line(rep.level, rep.constituency), contact_point=point.name if point else "",
         address=point.address if point else "", committee=sub.committee_name if sub else "",
         committee_phone=sub.committee_phone if sub else "", qr_url=rep.qr_url or "", photo_path=rep.photo_path,
     )

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.services import services
-from texts import residents as texts
-from texts import workbench
-from models import BindToken, QrCodeIssue, Representative
+from models import BindToken, QrCodeIssue, Representative, StaffUser
 from qr.binding import BIND_CODE_LIFETIME, issue_bind_code
 from qr.codes import ensure_permanent_qr, reissue_permanent_qr
+from texts import residents as texts
+from texts import workbench
 
 
 @pytest.fixture
@@ -59,6 +59,31 @@ def test_an_expired_or_unknown_bind_code_is_refused(wechat, db, clock, bind_scen
     assert wechat.scan("o-late", bind_scene).text == workbench.BIND_REPLIES["expired"]
     assert wechat.scan("o-guess", "bind:made-up-token").text == workbench.BIND_REPLIES["unknown"]
     assert _rep_openid(db, "wang01") is None
+
+
+def test_a_clerk_binds_their_wechat_with_minyi_qr_bind_code_staff(app, wechat, db, district, world):
+    db.add(StaffUser(username="east", display_name="东街街道人大工委", role="subdistrict",
+                     sub_district_id=district["sub_districts"]["east"].id, password_hash="x",
+                     created_at=services(app).clock.now()))
+    db.commit()
+    settings = services(app).settings
+    env = {"MINYI_DATABASE_URL": settings.database_url, "MINYI_REDIS_URL": settings.redis_url}
+    runner = CliRunner()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("bot.cli.load_settings", lambda: settings)
+        patch.setattr("bot.cli._app", lambda overrides=None: app)  # the test's app, on its fake WeChat
+        patch.setattr(services(app), "dispose", lambda: None)
+        unknown = runner.invoke(main, ["qr", "bind-code", "--staff", "nobody"], env=env)
+        assert unknown.exit_code != 0 and "known: east" in unknown.output
+        made = runner.invoke(main, ["qr", "bind-code", "--staff", "east"], env=env)
+    assert made.exit_code == 0, made.output
+    assert "Beijing time" in made.output
+    url = made.output.split(": ", 1)[1].split()[0]
+    scene = world.qr_by_url(url)["scene"]
+    assert wechat.scan("o-clerk-phone", scene).text == workbench.BIND_REPLIES["bound"].format(name="东街街道人大工委")
+    db.rollback()
+    assert db.scalar(select(StaffUser.openid).where(StaffUser.username == "east")) == "o-clerk-phone"
+    assert wechat.text("o-clerk-phone", "待办").text == "您目前没有待办的群众反映。"
 
 
 def test_one_wechat_cannot_bind_two_representatives(wechat, db, district, bind_scene):
