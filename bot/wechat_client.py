@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 
 import redis
+from requests.adapters import HTTPAdapter
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
@@ -31,8 +32,12 @@ TIMEOUT_SECONDS = 5
 
 
 class MinyiWeChatClient(WeChatClient):
-    def __init__(self, appid: str, secret: str, api_base_url: str, session: RedisStorage):
+    def __init__(self, appid: str, secret: str, api_base_url: str, session: RedisStorage, connections: int = 10):
         super().__init__(appid, secret, session=session, timeout=TIMEOUT_SECONDS, auto_retry=False)
+        # One kept-alive connection per sender thread (requests keeps 10 by default).
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(connections, 10))
+        self._http.mount("http://", adapter)
+        self._http.mount("https://", adapter)
         self.API_BASE_URL = api_base_url
 
     @property
@@ -94,4 +99,5 @@ def make_wechat_client(settings: Settings, redis_client: redis.Redis) -> MinyiWe
         settings.wechat_secret,
         settings.wechat_api_base_url,
         RedisStorage(redis_client, prefix="minyi:wechatpy"),
+        connections=settings.outbox_concurrency,
     )

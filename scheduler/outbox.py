@@ -42,6 +42,8 @@ from models import InboundMessage, OutboxMessage, Resident
 log = logging.getLogger(__name__)
 
 BATCH = 200
+# Renew a claim this long before it lapses: more than one WeChat call with its token refresh and retry.
+CLAIM_MARGIN = timedelta(seconds=30)
 outbox = OutboxMessage.__table__
 
 # Deliveries that open the 1-minute window (inbound_messages.msg_type).
@@ -100,10 +102,19 @@ def deliver_outbox(svc: Services, now: datetime, *, limit: int = BATCH) -> int:
 
 
 def _send_to(svc: Services, token: str, messages: list[Claimed], now: datetime) -> int:
-    """One recipient's messages, in order."""
+    """One recipient's messages, in order, each only while this sender's claim on it lasts."""
     windows = _windows(svc.engine, messages[0].openid, now)
+    lease = timedelta(seconds=svc.settings.outbox_claim_seconds)
+    claimed_until = now + lease
     sent = 0
-    for message in messages:
+    for index, message in enumerate(messages):
+        if svc.clock.now() + CLAIM_MARGIN >= claimed_until:
+            # A long pass: renew the claim on what is left, or leave it to whoever took it over.
+            claimed_until = svc.clock.now() + lease
+            if not renew(svc.engine, token, [m.id for m in messages[index:]], claimed_until):
+                log.warning("outbox: claim on %d message(s) lapsed mid-pass; left to the next sender",
+                            len(messages) - index)
+                return sent
         outcome, attempts, errcode, error, msgid = _attempt(svc, message, windows, now)
         if errcode in MISCONFIGURED:
             log.error("outbox %s (%s) refused by WeChat as misconfigured: %s %s", message.id, message.purpose,
@@ -150,6 +161,14 @@ def _send(svc: Services, message: Claimed, channel: str) -> tuple[int | None, st
         return error.errcode, redact(str(error.errmsg or error))[:255], None
     except requests.RequestException as error:
         return None, redact(f"{type(error).__name__}: {error}")[:255], None
+
+
+def renew(engine: Engine, token: str, ids: list[int], until: datetime) -> bool:
+    """Extend this sender's claim on ``ids``; False when it has lost any of them."""
+    with engine.begin() as conn:
+        renewed = conn.execute(update(outbox).where(outbox.c.id.in_(ids), outbox.c.claim_token == token)
+                               .values(claimed_until=until))
+    return renewed.rowcount == len(ids)
 
 
 def record(engine: Engine, token: str, message_id: int, outcome: Outcome, attempts: int, errcode: int | None,

@@ -268,3 +268,21 @@ def test_two_senders_never_send_one_message_twice(app, wechat, db, clock, world)
     assert sum(counts) == 36
     texts = [(openid, text) for openid in recipients for _, text in _received(world, openid)]
     assert len(texts) == len(set(texts)) == 36
+
+
+def test_a_long_pass_renews_its_claim_so_no_other_sender_takes_over(app, wechat, db, clock, world, phone,
+                                                                    monkeypatch):
+    world.user_wrote(phone, clock.time())
+    wechat.text(phone, "帮助")
+    _queue(db, clock, phone, 4)
+    svc = services(app)
+    send, stolen = sender._send, []
+
+    def slow_send(svc_, message, channel):  # each WeChat call takes 50 s of the clock
+        clock.advance(seconds=50)
+        stolen.extend(sender.claim(svc.engine, svc.clock.now(), 10, 120)[1])  # a second sender tries
+        return send(svc_, message, channel)
+
+    monkeypatch.setattr(sender, "_send", slow_send)
+    assert deliver_outbox(svc, clock.now()) == 4
+    assert stolen == [] and len(_received(world, phone)) == 4
