@@ -192,7 +192,8 @@ def case_facts(conn: Connection, case_id: int, *, escalation_reason: str = "", h
         created = conn.scalar(select(Case.created_at).where(Case.id == row.merged_into_id))
         merged_into = case_number(row.merged_into_id, created)
     return CaseFacts(
-        number=case_number(row.id, row.created_at), short=str(row.id), summary=row.summary,
+        number=case_number(row.id, row.created_at), short=str(row.id), submitted_at=row.created_at,
+        summary=row.summary,
         tier=Tier(row.tier) if row.tier else None,
         resident_openid=row.resident_openid if row.subscribed else None,
         representative_id=row.representative_id, representative_name=row.rep_name or "",

@@ -3,25 +3,40 @@ console user. Look-ups only; the rule of what they may do is ``cases.scope``."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, literal, select, union_all
+from functools import cache
 
+from sqlalchemy import Connection, Dialect, bindparam, literal, select, union_all
+
+from cases.driver import run_alone
 from cases.scope import Actor
 from cases.status import ActorKind
 from models import Department, Representative, StaffUser, SubDistrict
 from models.staff import StaffRole
 
+_REPS = select(literal("rep").label("kind"), Representative.id).where(
+    Representative.openid == bindparam("openid"), Representative.active.is_(True))
+_STAFF = select(literal("staff").label("kind"), StaffUser.id).where(
+    StaffUser.openid == bindparam("openid"), StaffUser.active.is_(True))
+WHO_IS_IT = union_all(_REPS, _STAFF)
+
+
+@cache
+def _who_is_it_sql(dialect: Dialect) -> str:
+    return str(WHO_IS_IT.compile(dialect=dialect, compile_kwargs={"render_postcompile": True}))
+
 
 def by_openid(conn: Connection, openid: str) -> Actor | None:
     """The representative or staff member whose own WeChat this is, or None (a resident).
-    One indexed query: it runs before any resident handler."""
-    reps = select(literal("rep").label("kind"), Representative.id).where(
-        Representative.openid == openid, Representative.active.is_(True))
-    staff = select(literal("staff").label("kind"), StaffUser.id).where(
-        StaffUser.openid == openid, StaffUser.active.is_(True))
-    row = conn.execute(union_all(reps, staff)).first()
-    if row is None:
+    One indexed query, before any resident handler: on PostgreSQL it runs on its own, so that a
+    resident's report can still be filed as one statement in its own transaction."""
+    if conn.dialect.name == "postgresql":
+        rows = run_alone(conn, _who_is_it_sql(conn.dialect), {"openid": openid})
+    else:
+        rows = conn.execute(WHO_IS_IT, {"openid": openid}).all()
+    if not rows:
         return None
-    return representative(conn, row.id) if row.kind == "rep" else staff_member(conn, row.id)
+    kind, actor_id = rows[0]
+    return representative(conn, actor_id) if kind == "rep" else staff_member(conn, actor_id)
 
 
 def representative(conn: Connection, representative_id: int) -> Actor | None:

@@ -22,12 +22,10 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
-import psycopg
-from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, DateTime, Dialect, Integer, bindparam, insert, select, text
-from sqlalchemy.exc import DBAPIError
 
 from cases import residents
+from cases.driver import run_alone
 from cases.numbering import case_number
 from cases.status import JOINABLE_STATUSES, ActorKind, CaseStatus, MessageKind
 from models import Attachment, Case, CaseEvent, CaseMessage, ContactPoint, InboundMessage, Representative
@@ -255,22 +253,8 @@ def _one_statement_sql(dialect: Dialect) -> str:
 
 
 def _file_in_one_statement(conn: Connection, params: dict) -> tuple[int, datetime, bool, str]:
-    """Runs on the driver's connection: SQLAlchemy's per-call work would cost as much as the
-    statement here. When the delivery has written nothing yet (the usual case: a text needs no
-    look-up before it is filed) the statement is its own transaction, which spares the BEGIN and
-    COMMIT round trips; otherwise it joins the delivery's transaction."""
-    driver = conn.connection.driver_connection
-    sql = _one_statement_sql(conn.dialect)
-    own_transaction = driver.info.transaction_status == TransactionStatus.IDLE
-    if own_transaction:
-        driver.autocommit = True
-    try:
-        with driver.cursor() as cursor:
-            cursor.execute(sql, params)
-            case_id, created_at, opened, reply = cursor.fetchone()
-    except psycopg.Error as error:  # as SQLAlchemy would report it (IntegrityError, 40001…)
-        raise DBAPIError.instance(sql, params, error, psycopg.Error, hide_parameters=True) from error
-    finally:
-        if own_transaction:
-            driver.autocommit = False
+    """Runs on the driver's connection (``cases.driver``): SQLAlchemy's per-call work would cost
+    as much as the statement here. When the delivery has written nothing yet (the usual case: a
+    text needs no look-up that writes before it is filed) the statement is its own transaction."""
+    [(case_id, created_at, opened, reply)] = run_alone(conn, _one_statement_sql(conn.dialect), params)
     return case_id, created_at, opened, reply

@@ -42,6 +42,7 @@ class CaseFacts:
 
     number: str
     short: str  # the number's last digits, as a representative may type it
+    submitted_at: datetime
     summary: str
     tier: Tier | None
     resident_openid: str | None  # None when the resident unfollowed
@@ -101,7 +102,8 @@ def for_step(action: str, actor: Actor, facts: CaseFacts, note: str, at: datetim
     unit = unit_of(facts.tier, facts)
     values = {"number": facts.number, "short": facts.short, "who": actor.label or facts.committee,
               "unit": unit, "committee": facts.committee or "街道人大工委", "note": note,
-              "other": facts.merged_into, "summary": summary, "time": time, "note_line": words.note_line(note)}
+              "other": facts.merged_into, "summary": summary, "time": time, "note_line": words.note_line(note),
+              "submitted": beijing_time(facts.submitted_at)}
     notices: list[Notice] = []
 
     def tell_staff(openids, purpose, text, progress_key):
@@ -154,7 +156,7 @@ def new_case(facts: CaseFacts, at: datetime) -> Notice | None:
         return None
     time = beijing_time(at)
     text = words.NEW_CASE.format(number=facts.number, short=facts.short, summary=clip(facts.summary, SUMMARY_CHARS),
-                                 time=time)
+                                 submitted=beijing_time(facts.submitted_at))
     line = words.progress(words.STAFF_PROGRESS["new_case"], summary=facts.summary)
     return Notice(facts.representative_openid, "new_case", text, STAFF_TEMPLATE,
                   {"number": facts.number, "text": line, "time": time})

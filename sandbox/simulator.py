@@ -1,4 +1,5 @@
-"""The phone simulator (``/sandbox``): a WeChat client for any resident or representative.
+"""The phone simulator (``/sandbox``): a WeChat client for any resident, representative or staff
+member who bound their WeChat (the workbench's commands are typed on their phones).
 
 Every action becomes what WeChat itself would do: the fake's record of the user is updated
 (following or not, the customer-service window the action opens, uploaded media), then a signed,
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from wechatpy.exceptions import WeChatClientException
 
 from bot.services import services
-from models import ContactPoint, Representative, Resident, SubDistrict
+from models import ContactPoint, Representative, Resident, StaffRole, StaffUser, SubDistrict
 from qr.codes import decode_qr, ensure_permanent_qr
 from qr.export import representative_page
 from qr.posters import png_bytes
@@ -35,6 +36,8 @@ bp = Blueprint("sandbox", __name__, url_prefix="/sandbox", template_folder="temp
 MODES = ("plain", "safe")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # WeChat's own limit for a picture
 MAX_TEXT = 2000
+# The staff group's order on the phone picker: clerks of sub-districts, department liaisons, the office.
+STAFF_ORDER = {StaffRole.SUBDISTRICT: 0, StaffRole.DEPARTMENT: 1, StaffRole.DISTRICT: 2}
 # A few seconds of AMR silence: what the fake keeps as the voice note's media.
 SILENT_AMR = b"#!AMR\n" + b"\x7c" * 150
 
@@ -72,7 +75,8 @@ def page():
 
 @bp.get("/directory")
 def directory():
-    """Who can be played, what can be scanned, and places a resident can send."""
+    """Who can be played (residents, representatives and staff with a bound WeChat), what can be
+    scanned, and places a resident can send."""
     with _session() as session:
         reps = session.execute(
             select(Representative, ContactPoint.name, SubDistrict.name)
@@ -86,6 +90,10 @@ def directory():
             .outerjoin(Representative, Representative.id == Resident.representative_id)
             .order_by(Resident.id.desc()).limit(50)
         ).all()
+        staff = session.scalars(
+            select(StaffUser).where(StaffUser.openid.is_not(None), StaffUser.active.is_(True))
+            .order_by(StaffUser.username)
+        ).all()
         points = session.scalars(select(ContactPoint).order_by(ContactPoint.code)).all()
         return jsonify({
             "representatives": [
@@ -93,6 +101,11 @@ def directory():
                  "constituency": rep.constituency, "contact_point": point or "", "sub_district": sub or "",
                  "openid": rep.openid}
                 for rep, point, sub in reps
+            ],
+            "staff": [
+                {"username": user.username, "name": user.display_name, "role": str(user.role),
+                 "openid": user.openid}
+                for user in sorted(staff, key=lambda user: STAFF_ORDER.get(user.role, len(STAFF_ORDER)))
             ],
             "residents": [{"openid": openid, "representative": rep_name or ""} for openid, rep_name in residents],
             "landmarks": [

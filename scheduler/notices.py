@@ -53,8 +53,12 @@ def queue_new_case_notices(svc: Services, now: datetime) -> int:
 def _unheard(conn: Connection, now: datetime, join_window: timedelta, take_within_hours: int) -> list[tuple[int, str]]:
     """(case id, reason) for submitted cases nobody has been asked to hear yet."""
     waiting = and_(Case.status == CaseStatus.SUBMITTED, Case.escalated_at.is_(None))
+    # The representative's clock starts when the case reached them: filed, or given by a clerk.
+    routed_at = (select(func.max(CaseEvent.at)).where(CaseEvent.case_id == Case.id, CaseEvent.action == "route")
+                 .scalar_subquery())
+    since = func.coalesce(routed_at, Case.created_at)
     rows = conn.execute(
-        select(Case.id, Case.created_at, Case.representative_id, Case.sub_district_id, Representative.openid)
+        select(Case.id, since.label("since"), Case.representative_id, Case.sub_district_id, Representative.openid)
         .outerjoin(Representative, Representative.id == Case.representative_id)
         .where(waiting)
         .where(
@@ -62,7 +66,7 @@ def _unheard(conn: Connection, now: datetime, join_window: timedelta, take_withi
             (Case.representative_id.is_(None) & (Case.last_message_at <= now - join_window))
             | (Case.representative_id.is_not(None) & Representative.openid.is_(None))
             # Not taken: N working hours take at least N hours.
-            | (Case.created_at <= now - timedelta(hours=take_within_hours))
+            | (since <= now - timedelta(hours=take_within_hours))
         )
         .order_by(Case.id).limit(BATCH)
     ).all()
@@ -72,7 +76,7 @@ def _unheard(conn: Connection, now: datetime, join_window: timedelta, take_withi
             unheard.append((row.id, "no_representative" if row.sub_district_id else "no_sub_district"))
         elif row.openid is None:
             unheard.append((row.id, "representative_unbound"))
-        elif calendar.working_hours_between(row.created_at, now) >= take_within_hours:
+        elif calendar.working_hours_between(row.since, now) >= take_within_hours:
             unheard.append((row.id, "not_taken"))
     return unheard
 

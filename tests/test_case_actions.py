@@ -76,7 +76,7 @@ def test_the_scope_rule_and_its_sql_agree(db, district, clock):
     db.rollback()
 
 
-FACTS = CaseFacts(number="2026-000009", short="9", summary="小区东门路灯坏了", tier=Tier.DEPARTMENT,
+FACTS = CaseFacts(number="2026-000009", short="9", submitted_at=NOW, summary="小区东门路灯坏了", tier=Tier.DEPARTMENT,
                   resident_openid="o-res", representative_name="王晓明", representative_openid="o-rep",
                   sub_district="东街街道", committee="东街街道人大工委", department="区城市管理执法局",
                   clerk_openids=("o-clerk",), department_openids=("o-dept",), district_openids=("o-office",))

@@ -4,8 +4,12 @@ It starts minyi the way `make run` does — migrate, load the demo district, `mi
 sandbox mode with its scheduler — in a process of its own, then plays people on the simulator:
 a resident photographs a representative's poster (the QR is decoded from the picture), reports a
 problem with a photo and a location and gets a case number; the representative's phone receives
-the new-case notice, and the photo is fetched from (fake) WeChat by the scheduler.
-As later issues land this test grows to cover the loop: transfer, assignment, reply, rating.
+the new-case notice, and the photo is fetched from (fake) WeChat by the scheduler. The
+representative answers from their phone with the quick buttons (「回复」 fills in the case number),
+the answer is pushed to the resident, whose 「进度」 shows it; a clerk's phone is in the staff group.
+As later issues land this test grows to cover the loop: transfer, assignment, rating.
+
+Set SANDBOX_SCREENSHOTS to a folder to keep the representative's phone as sandbox-workbench.png.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from models import Attachment, Case, Representative
 CHROMIUM = "/usr/bin/chromium"
 EXTERNAL_DB = os.environ.get("MINYI_DATABASE_URL", "")
 EXTERNAL_REDIS = os.environ.get("MINYI_REDIS_URL", "")
+SCREENSHOTS = os.environ.get("SANDBOX_SCREENSHOTS", "")
+CLERK = "demo-staff-donghu"  # 东湖街道人大工委, bound in the demo district
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed "
                                 "(make test installs it: scripts/system-packages chromium)")
@@ -104,7 +110,7 @@ def _photo(path: Path) -> Path:
     return path
 
 
-def test_a_resident_reports_and_the_representative_hears_of_it(minyi, browser, tmp_path):
+def test_a_resident_reports_and_the_representative_answers_from_the_phone(minyi, browser, tmp_path):
     from playwright.sync_api import expect
 
     base, database_url = minyi
@@ -113,10 +119,13 @@ def test_a_resident_reports_and_the_representative_hears_of_it(minyi, browser, t
         rep = conn.execute(select(Representative.code, Representative.name, Representative.openid)
                            .where(Representative.openid.is_not(None)).order_by(Representative.code)).first()
 
-    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 800})
     page.goto(base + "/sandbox/")
-    page.get_by_test_id("new-resident").click()
     resident = page.get_by_test_id("phone")
+    expect(resident).to_have_attribute("data-openid", re.compile(r"^o.{27}$"))  # it opens on a new phone
+    first = resident.get_attribute("data-openid")
+    page.get_by_test_id("new-resident").click()
+    expect(resident).not_to_have_attribute("data-openid", first)
     expect(resident).to_have_attribute("data-openid", re.compile(r"^o.{27}$"))
     openid = resident.get_attribute("data-openid")
     page.get_by_test_id("mode-select").select_option("safe")
@@ -126,7 +135,7 @@ def test_a_resident_reports_and_the_representative_hears_of_it(minyi, browser, t
     poster.write_bytes(requests.get(f"{base}/sandbox/poster/{rep.code}.png", timeout=10).content)
     page.get_by_test_id("poster-file").set_input_files(str(poster))
     bubbles = page.get_by_test_id("bubble")
-    expect(bubbles.filter(has_text="您已联系上")).to_contain_text(rep.name)
+    expect(bubbles.filter(has_text="欢迎关注")).to_contain_text(rep.name)
 
     page.get_by_test_id("text-input").fill("小区东门路灯坏了一个多月，晚上老人出门很不安全。")
     page.get_by_test_id("send-text").click()
@@ -160,5 +169,67 @@ def test_a_resident_reports_and_the_representative_hears_of_it(minyi, browser, t
     assert stored[0][0] == "stored"
     saved = Path(tmp_path / "media" / stored[0][1]).read_bytes()
     assert Image.open(io.BytesIO(saved)).size == (640, 480)
+
+    # The representative answers from the phone: 「回复」 fills in the command and the notice's number.
+    quick = page.get_by_test_id("quick-bar")
+    for key in ("todo", "show", "accept", "reply", "to-subdistrict", "to-department", "to-higher", "return", "help"):
+        expect(page.get_by_test_id(f"quick-{key}")).to_be_visible()
+    expect(page.get_by_test_id("quick-designate")).to_have_count(0)  # the clerks' command
+    expect(page.get_by_test_id("quick-progress")).to_have_count(0)  # residents' words
+    expect(quick).to_have_attribute("data-number", number)
+    box = page.get_by_test_id("text-input")
+    box.fill("这段草稿会被快捷指令替换")
+    page.get_by_test_id("quick-reply").click()
+    expect(box).to_have_value(f"回复 {number} ")
+    expect(box).to_be_focused()
+    answer = "已联系物业更换东门路灯，本周五前修好。"
+    page.keyboard.type(answer)  # typed where the caret was left: at the end
+    expect(box).to_have_value(f"回复 {number} {answer}")
+    _screenshot(page, tmp_path, "sandbox-workbench.png")
+    page.get_by_test_id("send-text").click()
+    mine = page.locator("[data-testid=bubble][data-side=account]")
+    expect(mine.filter(has_text=f"已答复{number}")).to_have_count(1)
+    expect(box).to_have_value("")
+    expect(page.get_by_test_id("error")).to_be_empty()
+
+    # Back on the resident's phone: the answer is pushed, signed by the representative.
+    page.get_by_test_id("phone-select").select_option(openid)
+    expect(page.get_by_test_id("phone")).to_have_attribute("data-openid", openid)
+    expect(page.get_by_test_id("quick-reply")).to_have_count(0)
+    theirs = page.locator("[data-testid=bubble][data-side=account]")
+    pushed = theirs.filter(has_text=answer).filter(has_text=f"——{rep.name}代表")
+    expect(pushed).to_have_count(1, timeout=15_000)
+    assert pushed.get_attribute("data-via") in ("custom", "template")
+    expect(pushed).to_contain_text(number)
+    page.get_by_test_id("quick-progress").click()  # sends at once
+    progress = theirs.filter(has_text="您最近反映的问题")
+    expect(progress).to_have_count(1)
+    expect(progress).to_contain_text(f"【{number}】已答复")
+    expect(progress).to_contain_text(answer)
+
+    # A clerk's phone is in the staff group and has the clerks' buttons too.
+    staff = page.locator("[data-testid=phone-select] optgroup[label=工作人员] option")
+    expect(staff.filter(has_text="东湖街道人大工委")).to_have_attribute("value", CLERK)
+    page.get_by_test_id("phone-select").select_option(CLERK)
+    expect(page.get_by_test_id("phone")).to_have_attribute("data-role", "staff")
+    expect(page.get_by_test_id("quick-designate")).to_be_visible()
+    expect(page.get_by_test_id("quick-progress")).to_have_count(0)
+    page.get_by_test_id("quick-todo").click()  # sends at once
+    expect(page.locator("[data-testid=bubble][data-side=account]").filter(
+        has_text=re.compile("您的待办|您目前没有待办"))).to_have_count(1)
+    expect(page.get_by_test_id("error")).to_be_empty()
+    page.get_by_test_id("quick-designate").click()
+    expect(box).to_have_value(re.compile(r"^指派 (\d{4}-\d{6} )?$"))
+    draft = box.input_value()
+    page.get_by_test_id("phone-select").select_option(openid)  # each phone keeps its own draft
+    expect(box).to_have_value("")
+    page.get_by_test_id("phone-select").select_option(CLERK)
+    expect(box).to_have_value(draft)
     assert openid  # the resident's phone was a new WeChat user, not one of the demo's
     engine.dispose()
+
+
+def _screenshot(page, tmp_path: Path, name: str) -> None:
+    folder = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / name))

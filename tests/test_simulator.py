@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from models import Attachment, Case, CaseMessage, Representative, Resident
+from models import Attachment, Case, CaseMessage, Department, Representative, Resident, StaffUser
 from sandbox import texts
 
 
@@ -48,6 +48,44 @@ def test_the_page_and_directory(client, district):
     directory = client.get("/sandbox/directory").get_json()
     assert {rep["code"] for rep in directory["representatives"]} == {"wang01", "li02", "zhao03"}
     assert len(directory["landmarks"]) == 3 and directory["modes"] == ["plain", "safe"]
+
+
+def test_the_directory_lists_bound_staff_and_the_page_has_quick_buttons(client, db, district, clock):
+    """Like the demo's: a clerk per sub-district, a department liaison and the district office bound
+    their WeChat (demo-staff-<username>); an account without a WeChat, or switched off, is not a phone."""
+    east, west = district["sub_districts"]["east"], district["sub_districts"]["west"]
+    district["reps"]["wang"].openid = "demo-rep-wang01"
+    cg = Department(district_id=east.district_id, code="cg", name="区城市管理执法局", aliases="城管")
+    db.add(cg)
+    db.flush()
+    for username, name, role, openid, unit, active in (
+        ("district", "区人大常委会人代工委", "district", "demo-staff-district", {}, True),
+        ("dongjie", "东街街道人大工委", "subdistrict", "demo-staff-dongjie", {"sub_district_id": east.id}, True),
+        ("dept-cg", "区城市管理执法局联络员", "department", "demo-staff-dept-cg", {"department_id": cg.id}, True),
+        ("xijie", "西街街道人大工委", "subdistrict", None, {"sub_district_id": west.id}, True),
+        ("gone", "已停用的账号", "subdistrict", "demo-staff-gone", {"sub_district_id": west.id}, False),
+    ):
+        db.add(StaffUser(username=username, display_name=name, role=role, openid=openid, active=active,
+                         password_hash="x", created_at=clock.now(), **unit))
+    db.commit()
+
+    directory = client.get("/sandbox/directory").get_json()
+    assert directory["staff"] == [  # clerks first, then department liaisons, then the district office
+        {"username": "dongjie", "name": "东街街道人大工委", "role": "subdistrict", "openid": "demo-staff-dongjie"},
+        {"username": "dept-cg", "name": "区城市管理执法局联络员", "role": "department",
+         "openid": "demo-staff-dept-cg"},
+        {"username": "district", "name": "区人大常委会人代工委", "role": "district", "openid": "demo-staff-district"},
+    ]
+    assert [rep["openid"] for rep in directory["representatives"] if rep["openid"]] == ["demo-rep-wang01"]
+
+    page = client.get("/sandbox/").get_data(as_text=True)
+    assert 'id="phone-group-staff"' in page and 'label="工作人员"' in page
+    assert re.search(r'<div class="quick-bar" id="quick-bar" data-testid="quick-bar"[^>]*>', page)
+    assert page.index('id="chat"') < page.index('id="quick-bar"') < page.index('id="text-input"')
+    with client.get("/sandbox/static/sandbox.js") as served:  # a file response: closed when read
+        script = served.get_data(as_text=True)
+    for command in ("待办", "查看", "接单", "回复", "转街道", "转部门", "转上级", "退回", "指派", "帮助", "进度", "新问题"):
+        assert f'"{command}"' in script
 
 
 def test_a_new_phone_must_follow_before_writing(client, phone, db):

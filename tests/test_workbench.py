@@ -211,12 +211,14 @@ def test_the_same_commands_for_a_clerk_of_the_sub_district_and_designation(app, 
     [notice] = pushed(world, CLERK_EAST)
     assert f"编号{number}" in notice and "群众没有选定代表" in notice
     assert number in says(wechat, world, clock, CLERK_EAST, "待办")
+    clock.advance(hours=24)  # a working day later: the representative's clock starts at the designation
     unknown = says(wechat, world, clock, CLERK_EAST, f"指派 {number} nobody")
     assert "nobody" in unknown and "wang01（王晓明）" in unknown
     assert "王晓明" in says(wechat, world, clock, CLERK_EAST, f"指派 {number} wang01")
     run_pass(services(app), clock.now())
-    assert f"编号{number}" in pushed(world, REP)[-1]
+    assert f"编号{number}" in pushed(world, REP)[-1] and "提交时间：2026年11月23日 10:00" in pushed(world, REP)[-1]
     assert number in says(wechat, world, clock, REP, "待办")
+    assert not any("没有接单" in text for text in pushed(world, CLERK_EAST))
 
 
 def test_a_case_whose_representative_has_not_bound_reaches_the_clerks(app, wechat, world, clock, db, district,

@@ -1,14 +1,18 @@
 /* Phone simulator for the minyi sandbox: plain ES2020, no dependencies.
  * Everything the user does is POSTed to /sandbox/phones/<openid>/send; everything the phone shows
- * comes from polling /sandbox/phones/<openid>/chat (nothing is added to the chat locally). */
+ * comes from polling /sandbox/phones/<openid>/chat (nothing is added to the chat locally).
+ * A representative's or staff member's phone has quick buttons for the workbench's commands;
+ * a resident's has a few of residents' own. */
 "use strict";
 
 // Every string this script shows, in one place.
 const TEXT = {
   groupResidents: "居民",
   groupRepresentatives: "代表",
+  groupStaff: "工作人员",
   residentLabel: (tail, rep) => (rep ? `居民 …${tail}（已联系 ${rep}）` : `居民 …${tail}（尚未联系代表）`),
   representativeLabel: (name, level) => (level ? `${name}（${level}）` : name),
+  staffLabel: (name) => name,
   scanOption: (name, level, point) => {
     const who = level ? `${name}（${level}）` : name;
     return point ? `${who} · ${point}` : who;
@@ -22,6 +26,25 @@ const TEXT = {
   followingUnknown: "—",
   sending: "发送中…",
   emptyChat: "还没有消息。您可以先扫描代表的二维码，或点“关注”，再发送文字、图片、语音或位置。",
+  emptyChatWorker: "还没有消息。群众的新反映会推送到这里；点输入框上方的“待办”查看您的待办事项，“帮助”查看全部指令。",
+  // The quick buttons: what each one says is also the command it sends or fills in.
+  quick: {
+    todo: "待办",
+    show: "查看",
+    accept: "接单",
+    reply: "回复",
+    "to-subdistrict": "转街道",
+    "to-department": "转部门",
+    "to-higher": "转上级",
+    return: "退回",
+    designate: "指派",
+    help: "帮助",
+    progress: "进度",
+    "new-problem": "新问题",
+  },
+  quickSends: (command) => `发送“${command}”`,
+  quickFills: (command, number) => (number ? `填入“${command} ${number}”，再接着写`
+    : `填入“${command}”，再写上编号（可以只写末尾几位）`),
   noPhone: "请先选择一部手机，或点“新建居民”。",
   noLandmark: "请先选择一个地点。",
   noRepresentative: "请先选择一位代表。",
@@ -57,6 +80,32 @@ const STORE_CREATED = "minyi.sandbox.createdPhones";
 const POLL_MS = 1000;
 const TIME_GAP_SECONDS = 5 * 60;
 const MAX_CREATED = 30;
+const CASE_NUMBER = /\d{4}-\d{6}/;
+
+/* Which quick buttons each kind of phone has, in order. "send": the command goes at once (it takes
+ * nothing more); "number": the text box is filled with the command, then the case number of the
+ * phone's latest pushed message when it has one, then a space, for the rest to be typed. */
+const QUICK_ACTIONS = {
+  todo: "send",
+  show: "number",
+  accept: "number",
+  reply: "number",
+  "to-subdistrict": "number",
+  "to-department": "number",
+  "to-higher": "number",
+  return: "number",
+  designate: "number",
+  help: "send",
+  progress: "send",
+  "new-problem": "send",
+};
+const QUICK_SETS = {
+  representative: ["todo", "show", "accept", "reply", "to-subdistrict", "to-department", "to-higher", "return",
+    "help"],
+  staff: ["todo", "show", "accept", "reply", "to-subdistrict", "to-department", "to-higher", "return",
+    "designate", "help"],
+  resident: ["progress", "new-problem", "help"],
+};
 
 const $ = (id) => document.getElementById(id);
 
@@ -64,6 +113,7 @@ const ui = {
   phoneSelect: $("phone-select"),
   residentsGroup: $("phone-group-residents"),
   representativesGroup: $("phone-group-representatives"),
+  staffGroup: $("phone-group-staff"),
   newResident: $("new-resident"),
   currentOpenid: $("current-openid"),
   modeSelect: $("mode-select"),
@@ -72,6 +122,7 @@ const ui = {
   clock: $("status-clock"),
   titleState: $("title-state"),
   chat: $("chat"),
+  quickBar: $("quick-bar"),
   textInput: $("text-input"),
   sendText: $("send-text"),
   repSelect: $("rep-select"),
@@ -93,8 +144,11 @@ const ui = {
 
 const state = {
   base: withSlash(document.body.dataset.base || "/sandbox/"),
-  directory: { representatives: [], residents: [], landmarks: [], modes: ["plain", "safe"] },
+  directory: { representatives: [], staff: [], residents: [], landmarks: [], modes: ["plain", "safe"] },
   openid: null,
+  role: null,
+  pushedNumber: "",
+  drafts: new Map(), // what was left in the text box, per phone (a command must not follow to another phone)
   lastSeq: 0,
   lastAt: null,
   following: null,
@@ -256,6 +310,7 @@ async function loadDirectory() {
     const data = await request("directory");
     state.directory = {
       representatives: Array.isArray(data.representatives) ? data.representatives : [],
+      staff: Array.isArray(data.staff) ? data.staff : [],
       residents: Array.isArray(data.residents) ? data.residents : [],
       landmarks: Array.isArray(data.landmarks) ? data.landmarks : [],
       modes: Array.isArray(data.modes) ? data.modes : ["plain", "safe"],
@@ -282,9 +337,11 @@ function renderPhones() {
       known.set(resident.openid, resident.representative || "");
     }
   }
-  const repOpenids = new Set(
-    state.directory.representatives.filter((rep) => rep && rep.openid).map((rep) => rep.openid),
-  );
+  // Representatives and staff play their own phones (one who also reported is not listed as a resident).
+  const repOpenids = new Set([
+    ...state.directory.representatives.filter((rep) => rep && rep.openid).map((rep) => rep.openid),
+    ...state.directory.staff.filter((user) => user && user.openid).map((user) => user.openid),
+  ]);
   // Phones made here that the app does not know as residents yet come first (newest first).
   const residents = [];
   for (const openid of createdPhones()) {
@@ -306,9 +363,89 @@ function renderPhones() {
       .filter((rep) => rep && rep.openid)
       .map((rep) => option(rep.openid, TEXT.representativeLabel(rep.name, rep.level))),
   );
+  ui.staffGroup.replaceChildren(
+    ...state.directory.staff
+      .filter((user) => user && user.openid)
+      .map((user) => option(user.openid, TEXT.staffLabel(user.name))),
+  );
   ui.residentsGroup.label = TEXT.groupResidents;
   ui.representativesGroup.label = TEXT.groupRepresentatives;
+  ui.staffGroup.label = TEXT.groupStaff;
   if (state.openid) ui.phoneSelect.value = state.openid;
+  renderQuickBar();
+}
+
+// -- quick buttons -------------------------------------------------------------------------------
+
+/* Whose phone this is: "representative" or "staff" (they work on cases here), else "resident". */
+function phoneRole(openid) {
+  if (!openid) return "resident";
+  if (state.directory.representatives.some((rep) => rep && rep.openid === openid)) return "representative";
+  if (state.directory.staff.some((user) => user && user.openid === openid)) return "staff";
+  return "resident";
+}
+
+/* The buttons are built again only when the kind of phone changes (a directory refresh must not
+ * swap a button from under a click); their titles follow the latest case number. */
+function renderQuickBar() {
+  const role = state.openid ? phoneRole(state.openid) : null;
+  if (role !== state.role) {
+    state.role = role;
+    ui.phone.dataset.role = role || "";
+    const keys = role ? QUICK_SETS[role] : [];
+    ui.quickBar.replaceChildren(...keys.map((key) => {
+      const button = el("button", "quick", TEXT.quick[key]);
+      button.type = "button";
+      button.dataset.quick = key;
+      button.setAttribute("data-testid", `quick-${key}`);
+      return button;
+    }));
+    ui.quickBar.hidden = keys.length === 0;
+    const hint = ui.chat.querySelector(".empty-hint");
+    if (hint) hint.replaceWith(emptyHint());
+  }
+  ui.quickBar.dataset.number = state.pushedNumber;
+  for (const button of ui.quickBar.querySelectorAll("button[data-quick]")) {
+    const key = button.dataset.quick;
+    const command = TEXT.quick[key];
+    const action = QUICK_ACTIONS[key];
+    button.title = action === "send" ? TEXT.quickSends(command)
+      : TEXT.quickFills(command, action === "number" ? state.pushedNumber : "");
+  }
+}
+
+function useQuick(key) {
+  const command = TEXT.quick[key];
+  const action = QUICK_ACTIONS[key];
+  if (!command || !action) return;
+  if (action === "send") {
+    send("text", { text: command });
+    return;
+  }
+  const number = action === "number" ? state.pushedNumber : "";
+  const value = number ? `${command} ${number} ` : `${command} `;
+  ui.textInput.value = value;
+  fitTextBox();
+  ui.textInput.focus();
+  ui.textInput.setSelectionRange(value.length, value.length);
+  ui.textInput.scrollTop = ui.textInput.scrollHeight;
+}
+
+/* The text box grows with what is in it (up to its CSS max-height), as WeChat's does. */
+function fitTextBox() {
+  const box = ui.textInput;
+  box.style.height = "";
+  if (box.scrollHeight > box.clientHeight) {
+    const borders = box.offsetHeight - box.clientHeight;
+    box.style.height = `${box.scrollHeight + borders}px`;
+  }
+}
+
+/* The case number in a message the account pushed (customer-service or template), or "". */
+function caseNumberOf(entry) {
+  const parts = [entry.title, entry.text, ...(Array.isArray(entry.lines) ? entry.lines : [])];
+  const match = parts.filter((part) => typeof part === "string").join("\n").match(CASE_NUMBER);
+  return match ? match[0] : "";
 }
 
 function renderRepresentatives() {
@@ -374,10 +511,14 @@ function selectPhone(openid) {
     ui.phoneSelect.value = openid;
     return;
   }
+  if (state.openid) state.drafts.set(state.openid, ui.textInput.value);
   state.openid = openid;
+  ui.textInput.value = state.drafts.get(openid) || "";
+  fitTextBox();
   state.generation += 1;
   state.lastSeq = 0;
   state.lastAt = null;
+  state.pushedNumber = "";
   ui.chat.replaceChildren(emptyHint());
   ui.phone.dataset.openid = openid;
   ui.currentOpenid.textContent = openid;
@@ -385,6 +526,7 @@ function selectPhone(openid) {
   setFollowing(null);
   clearError();
   renderPhones();
+  renderQuickBar();
   poll();
 }
 
@@ -452,7 +594,11 @@ async function poll() {
       for (const entry of fresh) {
         renderEntry(entry, stick);
         state.lastSeq = Number(entry.seq);
+        if (entry.side === "account" && typeof entry.via === "string" && entry.via && entry.via !== "passive") {
+          state.pushedNumber = caseNumberOf(entry); // the latest pushed message decides, number or none
+        }
       }
+      renderQuickBar();
       if (stick) scrollToBottom();
     }
     if (typeof data.following === "boolean") setFollowing(data.following);
@@ -478,7 +624,8 @@ function scrollToBottom() {
 }
 
 function emptyHint() {
-  return el("p", "empty-hint", TEXT.emptyChat);
+  const role = state.openid ? phoneRole(state.openid) : "resident";
+  return el("p", "empty-hint", role === "resident" ? TEXT.emptyChat : TEXT.emptyChatWorker);
 }
 
 function renderEntry(entry, stick) {
@@ -650,9 +797,17 @@ function send(kind, fields = {}) {
 /* Inputs are emptied at once, like WeChat does, and given back if the message was refused. */
 async function sendFromInput(input, kind) {
   const value = input.value;
+  const openid = state.openid;
   input.value = "";
+  if (input === ui.textInput) fitTextBox();
   const ok = await send(kind, { text: value });
-  if (!ok && input.value === "") input.value = value;
+  if (ok) return;
+  if (input === ui.textInput && openid !== state.openid) {
+    if (openid && !state.drafts.get(openid)) state.drafts.set(openid, value); // back in that phone's box
+  } else if (input.value === "") {
+    input.value = value;
+    if (input === ui.textInput) fitTextBox();
+  }
 }
 
 function sendFile(input, kind) {
@@ -727,6 +882,11 @@ function bind() {
   ui.error.addEventListener("click", () => clearError());
 
   ui.sendText.addEventListener("click", () => sendFromInput(ui.textInput, "text"));
+  ui.textInput.addEventListener("input", fitTextBox);
+  ui.quickBar.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-quick]");
+    if (button) useQuick(button.dataset.quick);
+  });
   enterSends(ui.textInput, () => sendFromInput(ui.textInput, "text"), { allowNewline: true });
   ui.sendVoice.addEventListener("click", () => sendFromInput(ui.voiceInput, "voice"));
   enterSends(ui.voiceInput, () => sendFromInput(ui.voiceInput, "voice"));
@@ -762,8 +922,8 @@ async function start() {
   const remembered = store.get(STORE_PHONE);
   if (remembered) {
     selectPhone(remembered);
-  } else {
-    await newResident();
+  } else if (!state.openid && !ui.newResident.disabled) {
+    await newResident(); // unless 「新建居民」 was pressed while the lists were loading
   }
   window.setInterval(poll, POLL_MS);
 }
