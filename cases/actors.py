@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import Connection, Dialect, bindparam, literal, select, union_all
+from sqlalchemy import Connection, Dialect, bindparam, literal_column, select, union_all
 
 from cases.driver import run_alone
 from cases.scope import Actor
@@ -13,9 +13,9 @@ from cases.status import ActorKind
 from models import Department, Representative, StaffUser, SubDistrict
 from models.staff import StaffRole
 
-_REPS = select(literal("rep").label("kind"), Representative.id).where(
+_REPS = select(literal_column("'rep'").label("kind"), Representative.id).where(
     Representative.openid == bindparam("openid"), Representative.active.is_(True))
-_STAFF = select(literal("staff").label("kind"), StaffUser.id).where(
+_STAFF = select(literal_column("'staff'").label("kind"), StaffUser.id).where(
     StaffUser.openid == bindparam("openid"), StaffUser.active.is_(True))
 WHO_IS_IT = union_all(_REPS, _STAFF)
 
