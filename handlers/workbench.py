@@ -116,13 +116,10 @@ def _step(action: str, done_key: str | None = None, **fixed) -> Callable[[Contex
             rep_id = directory.representative_id_by_code(ctx.conn, command.argument)
             if rep_id is None:
                 codes = directory.representative_codes(ctx.conn, actor.sub_district_id)
-                hint = "可用的代表编号：" + "、".join(f"{code}（{name}）" for code, name in codes[:20])
-                return words.UNKNOWN_REPRESENTATIVE.format(code=command.argument, hint=hint)
+                return words.UNKNOWN_REPRESENTATIVE.format(code=command.argument, hint=words.representative_codes(codes))
             options.update(representative_id=rep_id, note=command.text)
         else:
             options.setdefault("note", command.text)
-        if action == "return":
-            options["escalation_reason"] = "returned"
         try:
             with ctx.conn.begin_nested():
                 done = perform(ctx.conn, case_id, action, actor, ctx.now, **options)

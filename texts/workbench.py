@@ -63,6 +63,11 @@ AMBIGUOUS_NUMBER = "末尾为{digits}的编号不止一个：{numbers}。请写�
 NOT_ALLOWED = "这件事现在是“{status}”，不能{action}。发送“查看 {number}”了解办理经过。"
 STAFF_ONLY = "“指派”只供街道人大工委使用。"
 UNKNOWN_REPRESENTATIVE = "没有找到代表编号“{code}”。{hint}"
+
+
+def representative_codes(codes: list[tuple[str, str]]) -> str:
+    """The codes a clerk may give cases to, with names (at most 20)."""
+    return "可用的代表编号：" + "、".join(f"{code}（{name}）" for code, name in codes[:20])
 NO_DEPARTMENT = "没有找到“{name}”这个部门。{hint}"
 CLOSEST = "您是不是指：{names}？"
 EMPTY_REPORT = "请在“反映”后面写上您要反映的问题，如“反映 小区路灯不亮”。"
