@@ -7,6 +7,7 @@ from functools import cache
 
 from sqlalchemy import Connection, Dialect, bindparam, literal_column, select, union_all
 
+import texts as names
 from cases.driver import run_alone
 from cases.scope import Actor
 from cases.status import ActorKind
@@ -61,7 +62,7 @@ def staff_member(conn: Connection, staff_id: int) -> Actor | None:
     ).first()
     if row is None:
         return None
-    return Actor(ActorKind.STAFF, row.id, unit_name(row.role, row.committee_name or f"{row.sd or ''}人大工委",
+    return Actor(ActorKind.STAFF, row.id, unit_name(row.role, row.committee_name or names.committee_name(row.sd or ""),
                                                      row.dept, row.display_name),
                  role=StaffRole(row.role), sub_district_id=row.sub_district_id, department_id=row.department_id,
                  openid=row.openid)

@@ -7,6 +7,7 @@ from difflib import SequenceMatcher
 
 from sqlalchemy import Connection, and_, or_, select
 
+import texts as names
 from cases import geo
 from models import ContactPoint, Department, District, Representative, SubDistrict
 
@@ -77,7 +78,7 @@ def nearest_contact_points(
     ).all()
     places = (
         (ContactPointCard(row.id, row.name, row.address or "", row.phone or "", row.sub_district_id,
-                          row.sd_name, row.committee_name or f"{row.sd_name}人大工委"), row.latitude, row.longitude)
+                          row.sd_name, row.committee_name or names.committee_name(row.sd_name)), row.latitude, row.longitude)
         for row in rows
     )
     return [(card, metres) for card, metres in geo.nearest(lat, lng, places, limit) if metres <= max_metres]
@@ -94,14 +95,14 @@ def contact_point_card(conn: Connection, contact_point_id: int) -> ContactPointC
         return None
     return ContactPointCard(
         row.id, row.name, row.address or "", row.phone or "", row.sub_district_id, row.sd_name,
-        row.committee_name or f"{row.sd_name}人大工委",
+        row.committee_name or names.committee_name(row.sd_name),
     )
 
 
 def operator_name(conn: Connection) -> str:
     """Who runs the account, as the welcome says it: the district congress's standing committee."""
     name = conn.scalar(select(District.name).order_by(District.id).limit(1))
-    return f"{name}人大常委会" if name else ""
+    return names.standing_committee(name) if name else ""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import texts as names
 from cases.scope import Actor
 from cases.status import ActorKind, Tier
 from texts import beijing_time, clip
@@ -86,11 +87,11 @@ def split_text(text: str, limit: int = TEXT_LIMIT_BYTES) -> list[str]:
 def unit_of(tier: Tier | None, facts: CaseFacts) -> str:
     """The public name of whoever handles a case of ``tier``."""
     if tier is Tier.SUBDISTRICT:
-        return facts.sub_district or "所在街道"
+        return facts.sub_district or names.SOME_SUB_DISTRICT
     if tier is Tier.DEPARTMENT:
-        return facts.department or "区有关部门"
+        return facts.department or names.SOME_DEPARTMENT
     if tier is Tier.HIGHER_CONGRESS:
-        return "上级人大"
+        return names.HIGHER_CONGRESS
     return ""
 
 
@@ -101,7 +102,7 @@ def for_step(action: str, actor: Actor, facts: CaseFacts, note: str, at: datetim
     key = f"assign_{facts.tier.value}" if action == "assign" and facts.tier else action
     unit = unit_of(facts.tier, facts)
     values = {"number": facts.number, "short": facts.short, "who": actor.label or facts.committee,
-              "unit": unit, "committee": facts.committee or "街道人大工委", "note": note,
+              "unit": unit, "committee": facts.committee or names.SOME_COMMITTEE, "note": note,
               "other": facts.merged_into, "summary": summary, "time": time, "note_line": words.note_line(note),
               "submitted": beijing_time(facts.submitted_at)}
     notices: list[Notice] = []

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, func, or_, select
 
+import texts as names
 from cases.numbering import case_number, parse_case_number
 from cases.scope import Actor, clause
 from cases.status import OPEN_STATUSES, ActorKind, CaseStatus, MessageKind, Tier
@@ -132,22 +133,22 @@ def handling_unit(tier: Tier | None, representative: str | None, sub_district: s
     if tier is Tier.SUBDISTRICT and sub_district:
         return sub_district
     if tier is Tier.HIGHER_CONGRESS:
-        return "上级人大"
-    return f"{representative}代表" if representative else ""
+        return names.HIGHER_CONGRESS
+    return names.representative_title(representative) if representative else ""
 
 
 def committee_of(conn: Connection, case_id: int) -> str:
     """The working committee that coordinates the case (the district office when it has no sub-district)."""
     return conn.scalar(select(SubDistrict.committee_name).join(Case, Case.sub_district_id == SubDistrict.id)
-                       .where(Case.id == case_id)) or "区人大常委会"
+                       .where(Case.id == case_id)) or names.DISTRICT_OFFICE
 
 
 def who(conn: Connection, kind: ActorKind, actor_id: int | None) -> str:
     if kind is ActorKind.REPRESENTATIVE and actor_id:
-        return (conn.scalar(select(Representative.name).where(Representative.id == actor_id)) or "") + "代表"
+        return names.representative_title(conn.scalar(select(Representative.name).where(Representative.id == actor_id)) or "")
     if kind is ActorKind.STAFF and actor_id:
-        return conn.scalar(select(StaffUser.display_name).where(StaffUser.id == actor_id)) or "工作人员"
-    return {ActorKind.RESIDENT: "群众", ActorKind.SYSTEM: "系统"}.get(kind, "")
+        return conn.scalar(select(StaffUser.display_name).where(StaffUser.id == actor_id)) or names.SOME_STAFF
+    return names.ACTOR_LABELS.get(kind, "")
 
 
 def resident_recent(conn: Connection, resident_id: int, limit: int) -> tuple[list[dict], int]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, false, true
 
+import texts as names
 from cases.status import ActorKind
 from models import Case
 from models.staff import StaffRole
@@ -30,11 +31,11 @@ class Actor:
     def label(self) -> str:
         """How a resident or a colleague reads who acted."""
         if self.kind is ActorKind.REPRESENTATIVE:
-            return f"{self.name}代表"
+            return names.representative_title(self.name)
         return self.name
 
 
-SYSTEM = Actor(ActorKind.SYSTEM, None, "民意直通车")
+SYSTEM = Actor(ActorKind.SYSTEM, None, names.ACCOUNT_NAME)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from handlers.context import Context
 from handlers.registry import Handler, Reply
 from handlers.report import file_content
 from handlers.workbench_parse import Command, Unparsed, parse
-from texts import beijing_time, clip
+from texts import beijing_time, clip, representative_title
 from texts import workbench as words
 
 TODO_LIMIT = 8
@@ -58,7 +58,7 @@ def _help(ctx: Context, actor: Actor, command: Command) -> Reply:
 
 def _age(since: datetime, now: datetime) -> str:
     hours = max(int((now - since).total_seconds() // 3600), 0)
-    return f"{hours // 24}天" if hours >= 24 else (f"{hours}小时" if hours else "不到1小时")
+    return words.age(hours)
 
 
 def _todo(ctx: Context, actor: Actor, command: Command) -> Reply:
@@ -132,7 +132,7 @@ def _step(action: str, done_key: str | None = None, **fixed) -> Callable[[Contex
         unit = queries.detail(ctx.conn, case_id).handler
         return words.DONE[done_key or action].format(
             number=done.number, short=str(case_id), unit=unit, committee=queries.committee_of(ctx.conn, case_id),
-            name=unit.removesuffix("代表"))
+            name=unit.removesuffix(representative_title("")))
 
     return run
 

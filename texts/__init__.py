@@ -36,3 +36,27 @@ def electoral_line(level: str, constituency: str) -> str:
 def beijing_time(at) -> str:
     """A stored naive-UTC time as people in China read it (for pushed messages and the CLI)."""
     return (at + BEIJING_OFFSET).strftime("%Y年%m月%d日 %H:%M").replace("年0", "年").replace("月0", "月")
+
+
+# -- names of people and bodies, as every message writes them ----------------------------------
+ACCOUNT_NAME = "民意直通车"
+HIGHER_CONGRESS = "上级人大"
+SOME_SUB_DISTRICT = "所在街道"
+SOME_DEPARTMENT = "区有关部门"
+SOME_COMMITTEE = "街道人大工委"
+DISTRICT_OFFICE = "区人大常委会"
+SOME_STAFF = "工作人员"
+ACTOR_LABELS = {"resident": "群众", "system": "系统"}
+
+
+def representative_title(name: str) -> str:
+    return f"{name}代表"
+
+
+def committee_name(sub_district: str) -> str:
+    """A 街道's working committee when none is on file."""
+    return f"{sub_district}人大工委"
+
+
+def standing_committee(district: str) -> str:
+    return f"{district}人大常委会"

@@ -88,6 +88,11 @@ DONE = {
 }
 
 
+def age(hours: int) -> str:
+    """How long a case has waited, for the to-do list."""
+    return f"{hours // 24}天" if hours >= 24 else (f"{hours}小时" if hours else "不到1小时")
+
+
 def todo_list(rows: list[dict], more: int) -> str:
     """rows: number, status, summary, age (e.g. 3天), oldest first."""
     if not rows:
