@@ -7,6 +7,7 @@ points, and file the location all the same (on the case they are describing, or 
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
 from sqlalchemy import select
 
@@ -75,10 +76,15 @@ def on_report(ctx: Context) -> Reply:
     return file_content(ctx, content)
 
 
+@cache
+def _report_replies(working_days: int, join_minutes: int) -> intake.ReportReplies:
+    return intake.ReportReplies(texts.report_opened(working_days, join_minutes),
+                                texts.report_opened_unrouted(working_days), texts.REPORT_JOINED)
+
+
 def report_replies(ctx: Context) -> intake.ReportReplies:
-    days, minutes = ctx.settings.posters_reply_working_days, ctx.settings.intake_join_window_minutes
-    return intake.ReportReplies(texts.report_opened(days, minutes), texts.report_opened_unrouted(days),
-                                texts.REPORT_JOINED)
+    """What a report is answered (built once per setting: every report asks)."""
+    return _report_replies(ctx.settings.posters_reply_working_days, ctx.settings.intake_join_window_minutes)
 
 
 def file_content(ctx: Context, content: MessageContent) -> Reply:

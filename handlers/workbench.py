@@ -22,7 +22,7 @@ from handlers.workbench_parse import Command, Unparsed, parse
 from texts import beijing_time, clip, representative_title
 from texts import workbench as words
 
-TODO_LIMIT = 8
+TO_DO_SHOWN = 8  # cases one 「待办」 answer lists
 # A passive reply carries at most 2,048 bytes; a case's detail is cut to fit.
 REPLY_LIMIT_CHARS = 600
 ANSWER_LIMIT_CHARS = 1000
@@ -62,7 +62,7 @@ def _age(since: datetime, now: datetime) -> str:
 
 
 def _todo(ctx: Context, actor: Actor, command: Command) -> Reply:
-    rows, more = queries.todo(ctx.conn, actor, TODO_LIMIT)
+    rows, more = queries.todo(ctx.conn, actor, TO_DO_SHOWN)
     return words.todo_list([
         {"number": case_number(row.id, row.created_at), "status": row.status, "summary": row.summary,
          "age": _age(row.created_at, ctx.now), "overdue": row.due_at is not None and row.due_at < ctx.now}

@@ -277,12 +277,7 @@ class World:
         self.redis.lrem(self._key("events"), 1, raw)
 
     def record_event_post(self, post: dict[str, Any]) -> None:
-        key = self._key("event_posts")
-        with self.redis.pipeline() as pipe:
-            pipe.rpush(key, json.dumps(post, ensure_ascii=False))
-            pipe.ltrim(key, -CALLS_KEPT, -1)
-            pipe.expire(key, KEEP_SECONDS)
-            pipe.execute()
+        self._append_capped("event_posts", post)
 
     def event_posts(self) -> list[dict[str, Any]]:
         """Every event the fake posted to the app's /wechat, with the HTTP status it got."""
@@ -333,9 +328,13 @@ class World:
 
     # -- what the fake was asked, errors queued for the next calls, and its speed ----------
     def record_call(self, call: dict[str, Any]) -> None:
-        key = self._key("calls")
+        self._append_capped("calls", call)
+
+    def _append_capped(self, name: str, entry: dict[str, Any]) -> None:
+        """Append to a log that keeps its latest CALLS_KEPT entries."""
+        key = self._key(name)
         with self.redis.pipeline() as pipe:
-            pipe.rpush(key, json.dumps(call, ensure_ascii=False))
+            pipe.rpush(key, json.dumps(entry, ensure_ascii=False))
             pipe.ltrim(key, -CALLS_KEPT, -1)
             pipe.expire(key, KEEP_SECONDS)
             pipe.execute()
