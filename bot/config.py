@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "wechat.secret": "",
     "wechat.token": "",
     "wechat.aes_key": "",
+    "wechat.previous_aes_key": "",
     "wechat.api_base_url": WECHAT_API,
     "wechat.allow_plaintext": False,
     "wechat.sandbox": False,
@@ -43,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "outbox.concurrency": 8,
     "outbox.claim_seconds": 120,
     "media.dir": "instance/media",
+    "spool.dir": "instance/spool",
     "scheduler.poll_seconds": 2,
     "posters.font_path": "",
     "posters.reply_working_days": 5,
@@ -83,6 +85,7 @@ class Settings:
     wechat_secret: str
     wechat_token: str
     wechat_aes_key: str
+    wechat_previous_aes_key: str
     wechat_api_base_url: str
     wechat_allow_plaintext: bool
     wechat_sandbox: bool
@@ -100,6 +103,7 @@ class Settings:
     outbox_concurrency: int
     outbox_claim_seconds: int
     media_dir: str
+    spool_dir: str
     scheduler_poll_seconds: int
     posters_font_path: str
     posters_reply_working_days: int
@@ -181,15 +185,10 @@ def _validate(values: dict[str, Any]) -> None:
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("redis_url", f"expected redis://host:port/db, got {redis_url!r}")
     aes_key = values["wechat.aes_key"]
-    if aes_key and len(aes_key) != 43:
-        raise ConfigError("wechat.aes_key", f"EncodingAESKey must be 43 characters, got {len(aes_key)}")
-    if aes_key:
-        try:
-            decoded = base64.b64decode(aes_key + "=", validate=True)
-        except binascii.Error:
-            decoded = b""
-        if len(decoded) != 32:
-            raise ConfigError("wechat.aes_key", "EncodingAESKey must be 43 characters of A-Z, a-z and 0-9")
+    for key in ("wechat.aes_key", "wechat.previous_aes_key"):
+        _check_aes_key(key, values[key])
+    if values["wechat.previous_aes_key"] and not aes_key:
+        raise ConfigError("wechat.previous_aes_key", "the previous EncodingAESKey needs the current one, wechat.aes_key")
     if aes_key and not values["wechat.token"]:
         raise ConfigError("wechat.token", "safe mode (wechat.aes_key) also needs the callback token")
     if aes_key and not values["wechat.appid"]:
@@ -204,6 +203,19 @@ def _validate(values: dict[str, Any]) -> None:
             raise ConfigError(key, str(error)) from None
     if not values["wechat.api_base_url"].endswith("/"):
         raise ConfigError("wechat.api_base_url", "must end with '/'")
+
+
+def _check_aes_key(key: str, aes_key: str) -> None:
+    if not aes_key:
+        return
+    if len(aes_key) != 43:
+        raise ConfigError(key, f"EncodingAESKey must be 43 characters, got {len(aes_key)}")
+    try:
+        decoded = base64.b64decode(aes_key + "=", validate=True)
+    except binascii.Error:
+        decoded = b""
+    if len(decoded) != 32:
+        raise ConfigError(key, "EncodingAESKey must be 43 characters of A-Z, a-z and 0-9")
 
 
 def _enter_sandbox(values: dict[str, Any]) -> None:

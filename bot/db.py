@@ -11,6 +11,10 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from bot.config import DEFAULTS, ConfigError
+
+CONNECT_TIMEOUT_SECONDS = 3
+
 
 def make_engine(url: str, *, repeatable_read: bool = False) -> Engine:
     """``repeatable_read``: every transaction of this engine's PostgreSQL sessions, including a
@@ -19,8 +23,8 @@ def make_engine(url: str, *, repeatable_read: bool = False) -> Engine:
     its user retries. (SQLite serializes writers anyway.)"""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:" and not parsed.query.get("uri"):
+            _sqlite_folder(Path(parsed.database).parent)
         engine = create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
         _tune_sqlite(engine)
         return engine
@@ -28,10 +32,26 @@ def make_engine(url: str, *, repeatable_read: bool = False) -> Engine:
         url = parsed.set(drivername="postgresql+psycopg")
     # Prepared statements after the second use: the intake runs the same few statements always.
     # Parameters stay out of error messages: they hold residents' openids and words.
-    connect_args: dict = {"prepare_threshold": 2}
+    # Connecting and waiting for a pooled connection fail within seconds: WeChat gives a delivery 5 s
+    # in all, and a database that cannot be reached in time means the delivery goes to the spool.
+    connect_args: dict = {"prepare_threshold": 2, "connect_timeout": CONNECT_TIMEOUT_SECONDS}
     if repeatable_read:
         connect_args["options"] = "-c default_transaction_isolation=repeatable\\ read"
-    return create_engine(url, pool_size=5, connect_args=connect_args, hide_parameters=True)
+    return create_engine(url, pool_size=5, pool_timeout=CONNECT_TIMEOUT_SECONDS, connect_args=connect_args,
+                         hide_parameters=True)
+
+
+def _sqlite_folder(folder: Path) -> None:
+    """The default database's folder (``instance/``, minyi's own) is made on first use. Any other
+    folder must exist: a path mistyped in ``database_url`` would otherwise start a new, empty
+    database in a new folder, and the data would seem lost."""
+    if folder.is_dir():
+        return
+    if folder.resolve() == Path(make_url(DEFAULTS["database_url"]).database).parent.resolve():
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    raise ConfigError("database_url", f"the folder {folder} does not exist; create it first, or correct the path "
+                      "(only the default instance/ folder is created)")
 
 
 def _tune_sqlite(engine: Engine) -> None:

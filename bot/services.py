@@ -30,7 +30,8 @@ class Services:
     wechat: MinyiWeChatClient | None
 
     def dispose(self) -> None:
-        """Close every pooled database connection (tests, shutdown)."""
+        """Stop the spool's drainer and close every pooled database connection (tests, shutdown)."""
+        self.deliveries.drainer.stop()
         self.engine.dispose()
         self.deliveries.engine.dispose()
 

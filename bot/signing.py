@@ -35,12 +35,20 @@ def signature_matches(given: str | None, *parts: str) -> bool:
 
 
 class SafeMode:
-    """EncodingAESKey crypto for one account: open an encrypted body, seal a reply."""
+    """EncodingAESKey crypto for one account: open an encrypted body, seal a reply.
 
-    def __init__(self, token: str, aes_key: str, appid: str):
+    While an account changes its key, WeChat may still seal deliveries with the old one:
+    ``previous_aes_key`` opens what the current key cannot. Replies are sealed with the current
+    key always."""
+
+    def __init__(self, token: str, aes_key: str, appid: str, previous_aes_key: str = ""):
         self.token = token
         self.appid = appid
         self._crypto = WeChatCrypto(token, aes_key, appid)
+        keys = [self._crypto.key]
+        if previous_aes_key:
+            keys.append(WeChatCrypto(token, previous_aes_key, appid).key)
+        self._keys = tuple(keys)
 
     def open(self, body: bytes, msg_signature: str | None, timestamp: str, nonce: str) -> str:
         """Verify msg_signature over the ciphertext and return the plaintext XML."""
@@ -56,12 +64,19 @@ class SafeMode:
     def decrypt(self, encrypted: str, msg_signature: str | None, timestamp: str, nonce: str) -> str:
         if not signature_matches(msg_signature, self.token, timestamp, nonce, encrypted):
             raise EnvelopeError(403, "msg_signature does not match")
-        try:
-            return PrpCrypto(self._crypto.key).decrypt(encrypted, self.appid)
-        except InvalidAppIdException:
-            raise EnvelopeError(403, "ciphertext is for another AppID") from None
-        except Exception as error:  # bad base64, padding, length
-            raise EnvelopeError(400, f"cannot decrypt: {type(error).__name__}") from None
+        # The signature proves WeChat sent it; a key that does not fit yields garbage, which
+        # fails as unreadable (or as a wrong AppID): try the next key. Another account's message
+        # is refused (403) if any key reads it as such.
+        refusal = None
+        for key in self._keys:
+            try:
+                return PrpCrypto(key).decrypt(encrypted, self.appid)
+            except InvalidAppIdException:
+                refusal = EnvelopeError(403, "ciphertext is for another AppID")
+            except Exception as error:  # bad base64, padding, length
+                if refusal is None:
+                    refusal = EnvelopeError(400, f"cannot decrypt: {type(error).__name__}")
+        raise refusal
 
     def seal(self, reply_xml: str, nonce: str, timestamp: str) -> str:
         return self._crypto.encrypt_message(reply_xml, nonce, timestamp)

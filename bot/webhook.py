@@ -1,37 +1,47 @@
 """``/wechat``: URL verification (GET) and deliveries (POST) in plaintext, compatible and safe mode.
 
 Order of checks, cheapest first: configured? → timestamp fresh? → signature? → size → envelope →
-XML → exactly-once handling. Refusals are short plain text; no stack trace ever leaves.
+XML and its fields → the query's openid is the sender → in plaintext, the signed query was not
+used before with another body (bot.replay) → exactly-once handling. Refusals are short plain
+text; no stack trace ever leaves. Safe mode is the production mode: its msg_signature covers
+the body, which plaintext's signature does not.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, current_app, request
 from wechatpy.replies import TextReply
 
+from bot.logs import note_delivery
 from bot.messages import Incoming, MalformedMessage, parse_incoming
+from bot.replay import ReplayMemory, Verdict
 from bot.services import services
 from bot.signing import EnvelopeError, signature_matches
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("wechat", __name__)
+REPLAY_EXTENSION = "minyi.replay"
 
 
 def _refuse(status: int, reason: str):
-    log.info("refused %s %s: %s", request.method, request.path, reason)
+    # WARNING for every refusal: a 403 or 413 is a forgery, a wrong token or a clock off; a 400
+    # comes only after the signature matched, so it is a delivery WeChat really sent, now lost.
+    # The path only: the query string carries the signatures and the openid.
+    log.warning("refused %s %s with %d: %s", request.method, request.path, status, reason)
     abort(status)
 
 
 def _check_signature(token: str) -> tuple[str, str]:
     """The query's signature and timestamp, which WeChat sends in every mode."""
     timestamp, nonce = request.args.get("timestamp", ""), request.args.get("nonce", "")
-    try:
-        skew = abs(services().clock.time() - int(timestamp))
-    except ValueError:
+    # Unix seconds as WeChat writes them: int() would also take " 1", "+1", "01", "1_0" or other
+    # scripts' digits, each a new spelling of one signed second.
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12 and timestamp[0] != "0"):
         _refuse(403, "timestamp missing or not a number")
+    skew = abs(services().clock.time() - int(timestamp))
     if skew > services().settings.webhook_replay_window_seconds:
         _refuse(403, f"timestamp {skew:.0f}s off")
     if not signature_matches(request.args.get("signature"), token, timestamp, nonce):
@@ -87,6 +97,8 @@ def receive():
         incoming = parse_incoming(xml)
     except MalformedMessage as error:
         _refuse(400, f"malformed message: {error}")
+    note_delivery(incoming.openid)  # its pseudonym, never it, in any line logged from here on
+    _check_sender(incoming, body, encrypted, timestamp)
 
     reply = svc.deliveries.handle(incoming)
     if reply is None:
@@ -97,7 +109,36 @@ def receive():
     return Response(rendered, mimetype="application/xml")
 
 
+def _check_sender(incoming: Incoming, body: bytes, encrypted: bool, timestamp: str) -> None:
+    """The query's ``openid`` (WeChat adds it to every delivery) must be the message's sender.
+    It is not signed, so a missing one is let through: refusing it would stop no one who can
+    read a query, while a delivery WeChat sent without it would be lost. In plaintext, the real
+    guard is that a signed query is good for one body (bot.replay)."""
+    query_openid = request.args.get("openid")
+    if query_openid is not None and query_openid != incoming.openid:
+        _refuse(403, "the query's openid is not the message's sender")
+    if encrypted:
+        return  # msg_signature covers the body: a repeat is WeChat retrying
+    settings = services().settings
+    stale_in = int(timestamp) + settings.webhook_replay_window_seconds - services().clock.time() + 1
+    verdict = _replay_memory().check(request.args.get("signature", ""), body, int(stale_in))
+    if verdict is Verdict.REPLAY:
+        _refuse(403, "signed query replayed with another body")
+
+
+def _replay_memory() -> ReplayMemory:
+    memory = current_app.extensions.get(REPLAY_EXTENSION)
+    if memory is None:  # one per app, made on its first plaintext delivery
+        memory = current_app.extensions.setdefault(REPLAY_EXTENSION, ReplayMemory(services().redis))
+    return memory
+
+
+def _cdata_safe(value: str) -> str:
+    """``value`` for wechatpy's ``<![CDATA[…]]>``: a "]]>" inside is split across two sections."""
+    return value.replace("]]>", "]]]]><![CDATA[>")
+
+
 def render_text_reply(text: str, incoming: Incoming, now: int) -> str:
-    # wechatpy writes text into CDATA as it is; a "]]>" inside must be split across sections.
-    safe_text = text.replace("]]>", "]]]]><![CDATA[>")
-    return TextReply(source=incoming.account, target=incoming.openid, content=safe_text, time=now).render()
+    """wechatpy's passive text reply, with every field safe inside its CDATA section."""
+    return TextReply(source=_cdata_safe(incoming.account), target=_cdata_safe(incoming.openid),
+                     content=_cdata_safe(text), time=int(now)).render()

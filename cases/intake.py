@@ -29,6 +29,7 @@ from cases.driver import run_alone
 from cases.numbering import case_number
 from cases.status import JOINABLE_STATUSES, ActorKind, CaseStatus, MessageKind
 from models import Attachment, Case, CaseEvent, CaseMessage, ContactPoint, InboundMessage, Representative
+from models.types import msgid_digits
 
 cases = Case.__table__
 messages = CaseMessage.__table__
@@ -43,7 +44,7 @@ NUMBER_SLOT = "{number}"
 @dataclass(frozen=True)
 class MessageContent:
     kind: MessageKind
-    msg_id: int | None = None
+    msg_id: int | None = None  # WeChat's MsgId: unsigned 64-bit
     content: str = ""
     media_id: str | None = None
     pic_url: str | None = None
@@ -108,6 +109,9 @@ def file_report(
         "p_reply_opened": replies.opened, "p_reply_unrouted": replies.opened_unrouted,
         "p_reply_joined": replies.joined,
         **{f"p_{name}": getattr(message, name) for name in CONTENT_FIELDS},
+        # As stored (models.types.WeChatMsgId): the one-statement path binds on the driver's
+        # connection, where SQLAlchemy's column types do not convert.
+        "p_msg_id": msgid_digits(message.msg_id),
         "p_kind": message.kind.value,
         "p_attach": message.kind in MEDIA_KINDS and bool(message.media_id),
     }

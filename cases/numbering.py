@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 # 1 January in Beijing is already a case of the new year.
 BEIJING_OFFSET = timedelta(hours=8)
 
-_NUMBER = re.compile(r"^\s*(\d{4})-(\d{6,})\s*$")
+# ASCII digits only (``\d`` would take ❶'s neighbours such as "٣"), and an id that fits a BIGINT.
+ID_DIGITS = 18
+_NUMBER = re.compile(rf"^\s*([0-9]{{4}})-([0-9]{{6,{ID_DIGITS}}})\s*$")
 
 
 def format_case_number(year: int, case_id: int) -> str:

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, func, or_, select
 
 import texts as names
-from cases.numbering import case_number, parse_case_number
+from cases.numbering import ID_DIGITS, case_number, parse_case_number
 from cases.scope import Actor, clause
 from cases.status import OPEN_STATUSES, ActorKind, CaseStatus, MessageKind, Tier
 from models import Case, CaseEvent, CaseMessage, Department, Representative, StaffUser, SubDistrict
@@ -35,7 +35,7 @@ def find_case(conn: Connection, actor: Actor, typed: str) -> Found:
         if row is None or case_number(row.id, row.created_at) != f"{year:04d}-{case_id:06d}":
             return Found(None)
         return Found(row.id)
-    if not typed.isdigit() or not typed.isascii():
+    if not (typed.isascii() and typed.isdigit()) or len(typed) > ID_DIGITS:
         return Found(None)
     digits = len(typed)
     if int(typed) == 0:

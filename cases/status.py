@@ -1,4 +1,4 @@
-"""Case statuses and handling tiers (DESIGN.md: case lifecycle, the four tiers)."""
+"""Case statuses and handling tiers (docs/domain.md: "A case's life", "The four tiers")."""
 
 from __future__ import annotations
 

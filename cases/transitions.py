@@ -1,4 +1,4 @@
-"""The case lifecycle as a table, and the pure function that applies it (DESIGN.md).
+"""The case lifecycle as a table, and the pure function that applies it (docs/domain.md, "A case's life").
 
     submitted ─accept─▶ accepted ─assign─▶ assigned ─reply─▶ replied ─close─▶ closed
         │                  └──────────reply (tier 1)──────────▲

@@ -26,7 +26,9 @@ STATE_TTL_SECONDS = 30 * 60
 def choose_contact_point(ctx: Context) -> Reply:
     choice = unicodedata.normalize("NFKC", ctx.text).strip().rstrip(".。")
     options: list[int] = ctx.state.data.get("options", [])
-    # isdecimal and ascii: 「❶」 or 「²」 count as digits to Python but are no number to int().
+    # NFKC has folded 「１」「①」「²」 to ASCII digits; 「❶」「➀」 and other scripts' digits stay as
+    # they are. Only one or two ASCII digits reach int(): anything else is no answer (the text is
+    # then handled as a report), never an error (tests/test_edge_input.py).
     if not (choice.isascii() and choice.isdecimal() and len(choice) <= 2) or not 1 <= int(choice) <= len(options):
         return None
     card = directory.contact_point_card(ctx.conn, options[int(choice) - 1])

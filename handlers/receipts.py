@@ -14,9 +14,8 @@ SUCCESS = "success"
 
 def on_template_job_finished(ctx: Context) -> Reply:
     raw = ctx.message._data
-    try:
-        msgid = int(raw.get("MsgID") or raw.get("MsgId") or "")
-    except ValueError:
+    msgid = ctx.incoming.msg_id  # checked at the edge: within WeChat's unsigned 64-bit range
+    if msgid is None:
         return None
     status = str(raw.get("Status") or "")[:64]
     changes: dict = {"job_status": status}

@@ -23,20 +23,15 @@ REPORT_TYPES = frozenset(kind.value for kind in MessageKind)
 FIELD_LIMITS = {"MediaId": 128, "ThumbMediaId": 128, "Format": 16}
 
 
-def _number(value, cast):
-    try:
-        return cast(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 def content_of(ctx: Context) -> MessageContent:
-    """Our record of a wechatpy message (raw fields, so odd values never raise here). Media ids
-    and formats are cut to their columns; WeChat's own are far shorter."""
+    """Our record of a wechatpy message (raw fields; its numbers were checked at the edge, see
+    bot.messages.NUMBER_FIELDS). Media ids and formats are cut to their columns; WeChat's own
+    are far shorter."""
     raw = {name: value[:FIELD_LIMITS[name]] if name in FIELD_LIMITS and value else value
            for name, value in ctx.message._data.items()}
+    numbers = ctx.incoming.numbers
     kind = MessageKind(ctx.incoming.msg_type)
-    common = {"kind": kind, "msg_id": _number(raw.get("MsgId"), int)}
+    common = {"kind": kind, "msg_id": ctx.incoming.msg_id}
     if kind is MessageKind.TEXT:
         return MessageContent(**common, content=raw.get("Content") or "")
     if kind is MessageKind.IMAGE:
@@ -51,9 +46,9 @@ def content_of(ctx: Context) -> MessageContent:
     if kind is MessageKind.LOCATION:
         return MessageContent(
             **common,
-            latitude=_number(raw.get("Location_X"), float),
-            longitude=_number(raw.get("Location_Y"), float),
-            location_scale=_number(raw.get("Scale"), int),
+            latitude=numbers.get("Location_X"),
+            longitude=numbers.get("Location_Y"),
+            location_scale=numbers.get("Scale"),
             location_label=raw.get("Label") or "",
         )
     return MessageContent(

@@ -16,7 +16,10 @@ WITHOUT_NUMBER = frozenset({"待办", "帮助", "反映"})
 NEEDS_TEXT = frozenset({"回复", "退回"})
 NEEDS_ARGUMENT = frozenset({"转部门", "指派"})  # a department, a representative's code
 
-_NUMBER = re.compile(r"(\d{4}-\d+|\d+)")
+# A case number whole (2026-000123) or its last digits, in ASCII digits (NFKC has folded
+# full-width ones); a case id longer than MAX_ID_DIGITS names no case (ids are signed 64-bit).
+_NUMBER = re.compile(r"(?:[0-9]{4}-)?([0-9]+)")
+MAX_ID_DIGITS = 18
 _SEPARATORS = " \t\r\n:,;.、，：；。"
 _LEADING = re.compile(r"^[\s:,;.、，：；。]+")
 
@@ -81,7 +84,7 @@ def parse(text: str) -> Command | Unparsed:
     if verb in WITHOUT_NUMBER:
         return Command(verb)
     match = _NUMBER.match(rest)
-    if match is None:
+    if match is None or len(match.group(1)) > MAX_ID_DIGITS:
         return Unparsed(verb)
     after = rest_at + match.end()
     argument = ""
@@ -94,4 +97,4 @@ def parse(text: str) -> Command | Unparsed:
     words_typed = as_typed(after)
     if verb in NEEDS_TEXT and not words_typed:
         return Unparsed(verb)
-    return Command(verb, match.group(1), argument, words_typed)
+    return Command(verb, match.group(0), argument, words_typed)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.numbering import case_number
 from cases.status import ActorKind, CaseStatus, MessageKind, Tier
 from models.base import Base
-from models.types import StrEnumColumn
+from models.types import StrEnumColumn, WeChatMsgId
 
 
 class Case(Base):
@@ -69,7 +69,7 @@ class CaseMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     kind: Mapped[MessageKind] = mapped_column(StrEnumColumn(MessageKind, 16))
-    msg_id: Mapped[int | None] = mapped_column(BigInteger)  # WeChat MsgId is 64-bit
+    msg_id: Mapped[int | None] = mapped_column(WeChatMsgId)  # WeChat's MsgId, unsigned 64-bit
     content: Mapped[str] = mapped_column(Text, default="")  # text, voice recognition, link title
     media_id: Mapped[str | None] = mapped_column(String(128))
     pic_url: Mapped[str | None] = mapped_column(Text)

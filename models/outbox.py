@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+from models.types import WeChatMsgId
 
 
 class OutboxMessage(Base):
@@ -49,5 +50,5 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     # A template message's msgid, and the outcome WeChat reports later (TEMPLATESENDJOBFINISH).
-    template_msgid: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    template_msgid: Mapped[int | None] = mapped_column(WeChatMsgId, index=True)
     job_status: Mapped[str | None] = mapped_column(String(64))

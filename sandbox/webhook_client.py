@@ -5,9 +5,9 @@ tests both deliver through it."""
 from __future__ import annotations
 
 import itertools
+import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape
 
 import requests
 import xmltodict
@@ -18,6 +18,9 @@ from bot.signing import signature
 ACCOUNT = "gh_minyi_sandbox"  # the account's original id (原始ID), WeChat's ToUserName
 
 _msg_ids = itertools.count(7_000_000_000_000_000_001)
+# WeChat's nonces differ from one delivery to the next (a signed query is good for one body),
+# also between processes that deliver to one app.
+_nonces = itertools.count(secrets.randbelow(10**9))
 
 
 def next_msg_id() -> int:
@@ -28,16 +31,32 @@ def cdata(value: object) -> str:
     return "<![CDATA[" + str(value).replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
+def number(value: int | float) -> str:
+    """A number as WeChat writes it: an integer's digits; a coordinate with six decimals, never
+    an exponent (``1e-05``), which minyi refuses."""
+    return f"{value:.6f}" if isinstance(value, float) else str(value)
+
+
 def message_xml(openid: str, msg_type: str, create_time: int, fields: dict[str, object]) -> str:
     body = "".join(
-        f"<{name}>{value}</{name}>" if isinstance(value, (int, float)) else f"<{name}>{cdata(value)}</{name}>"
+        f"<{name}>{number(value)}</{name}>" if isinstance(value, (int, float)) else f"<{name}>{cdata(value)}</{name}>"
         for name, value in fields.items()
     )
     return (
-        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{escape(openid)}]]>"
+        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName>{cdata(openid)}"
         f"</FromUserName><CreateTime>{create_time}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>"
         f"{body}</xml>"
     )
+
+
+def sender_of(xml: str) -> str | None:
+    """The FromUserName of a delivery's XML, or None when the XML has none (the tests post junk
+    too)."""
+    try:
+        sender = xmltodict.parse(xml, disable_entities=True)["xml"]["FromUserName"]
+    except Exception:  # noqa: BLE001 - junk XML is a legitimate thing to deliver in the tests
+        return None
+    return sender if isinstance(sender, str) else None
 
 
 @dataclass
@@ -101,7 +120,6 @@ class WeChatServer:
         self.token = token
         self.appid = appid
         self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
-        self._nonces = itertools.count(100000)
 
     @classmethod
     def for_app(cls, app, client=None) -> WeChatServer:
@@ -113,14 +131,17 @@ class WeChatServer:
         return cls(client or app.test_client(), svc.clock, settings.wechat_token, settings.wechat_appid,
                    settings.wechat_aes_key)
 
-    def query(self, timestamp: str | None = None, nonce: str | None = None) -> dict[str, str]:
+    def query(self, openid: str | None, timestamp: str | None = None, nonce: str | None = None) -> dict[str, str]:
+        """The signed query WeChat puts on a delivery: its ``openid`` is the message's sender."""
         timestamp = timestamp or str(int(self.clock.time()))
-        nonce = nonce or str(next(self._nonces))
-        return {"timestamp": timestamp, "nonce": nonce, "signature": signature(self.token, timestamp, nonce),
-                "openid": "ignored-by-minyi"}
+        nonce = nonce or str(next(_nonces))
+        query = {"timestamp": timestamp, "nonce": nonce, "signature": signature(self.token, timestamp, nonce)}
+        if openid is not None:
+            query["openid"] = openid
+        return query
 
     def post(self, xml: str, mode: str = "plain") -> Delivery:
-        query = self.query()
+        query = self.query(sender_of(xml))
         body = xml
         if mode in ("safe", "compatible"):
             sealed = xmltodict.parse(self.crypto.encrypt_message(xml, query["nonce"], query["timestamp"]))["xml"]

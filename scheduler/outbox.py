@@ -27,7 +27,7 @@ import requests
 from sqlalchemy import Engine, case, func, or_, select, update
 from wechatpy.exceptions import WeChatClientException
 
-from bot.redact import redact
+from bot.logs import pseudonym, scrub
 from bot.services import Services
 from cases.notifications import (
     MISCONFIGURED,
@@ -117,10 +117,14 @@ def _send_to(svc: Services, token: str, messages: list[Claimed], now: datetime) 
                 return sent
         outcome, attempts, errcode, error, msgid = _attempt(svc, message, windows, now)
         if errcode in MISCONFIGURED:
-            log.error("outbox %s (%s) refused by WeChat as misconfigured: %s %s", message.id, message.purpose,
-                      errcode, error)
+            log.error("outbox %s (%s) to %s refused by WeChat as misconfigured: %s %s", message.id,
+                      message.purpose, pseudonym(message.openid), errcode, error)
         elif errcode:
-            log.info("outbox %s (%s): WeChat answered %s %s", message.id, message.purpose, errcode, error)
+            log.info("outbox %s (%s) to %s: WeChat answered %s %s", message.id, message.purpose,
+                     pseudonym(message.openid), errcode, error)
+        elif errcode is None:
+            log.warning("outbox %s (%s) to %s: no answer from WeChat: %s", message.id, message.purpose,
+                        pseudonym(message.openid), error)
         if record(svc.engine, token, message.id, outcome, attempts, errcode, error, msgid, now):
             sent += outcome.status == "sent"
         if errcode == UNFOLLOWED:
@@ -158,9 +162,9 @@ def _send(svc: Services, message: Claimed, channel: str) -> tuple[int | None, st
         })
         return 0, "", answer.get("msgid") if isinstance(answer, dict) else None
     except WeChatClientException as error:
-        return error.errcode, redact(str(error.errmsg or error))[:255], None
+        return error.errcode, scrub(str(error.errmsg or error), message.openid)[:255], None
     except requests.RequestException as error:
-        return None, redact(f"{type(error).__name__}: {error}")[:255], None
+        return None, scrub(f"{type(error).__name__}: {error}", message.openid)[:255], None
 
 
 def renew(engine: Engine, token: str, ids: list[int], until: datetime) -> bool:

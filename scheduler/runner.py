@@ -60,7 +60,6 @@ def add_jobs(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
     svc = services(app)
     poll = svc.settings.scheduler_poll_seconds
     lease = Lease(svc.redis, seconds=3 * poll)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     for job in jobs_for(svc.settings):
         scheduler.add_job(_tick(app, job, lease), "interval", seconds=poll, id=job.id, name=job.description,
                           max_instances=1, coalesce=True)

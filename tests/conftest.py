@@ -53,6 +53,7 @@ def settings_overrides(tmp_path, external_schema) -> dict[str, object]:
         "wechat.allow_plaintext": True,  # the tests speak all three modes to one app
         "secret_key": "test-secret-key",
         "media.dir": str(tmp_path / "media"),
+        "spool.dir": str(tmp_path / "spool"),
     }
     if external_schema is None:
         overrides["database_url"] = f"sqlite:///{tmp_path / 'minyi.sqlite3'}"

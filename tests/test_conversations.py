@@ -204,8 +204,9 @@ def test_a_location_far_from_every_contact_point_lists_none(wechat, db, district
     assert all_cases(db) == []
 
 
-def test_an_impossible_location_is_answered_politely(wechat, district):
-    assert "没能读出" in wechat.location("o-stranger", 123.0, 500.0).text
+def test_an_impossible_location_is_refused_at_the_edge(wechat, district):
+    # WeChat never sends latitude 123: such a delivery is junk, refused before any handler.
+    assert wechat.location("o-stranger", 123.0, 500.0).status == 400
 
 
 def test_messages_we_do_not_handle_get_a_polite_answer(wechat, db, district):

@@ -5,14 +5,17 @@ from __future__ import annotations
 import io
 
 import pytest
+import redis
+import xmltodict
 from sqlalchemy import func, select
 from wechatpy.crypto import PrpCrypto
 
 from bot import create_app
+from bot.replay import ReplayMemory, Verdict, query_key
 from bot.services import services
 from bot.signing import signature
 from models import Case, InboundMessage
-from tests.support import ACCOUNT, APPID, TOKEN, WeChatServer, message_xml, next_msg_id
+from tests.support import ACCOUNT, APPID, TOKEN, Delivery, WeChatServer, message_xml, next_msg_id
 
 
 def _text_xml(clock, content="路灯坏了") -> str:
@@ -92,6 +95,22 @@ def test_the_replay_window(client, clock, skew, status):
     assert response.status_code == status
 
 
+@pytest.mark.parametrize("spelled", ["+{}", " {}", "{:_}", "0{}"], ids=["sign", "space", "underscores", "zero"])
+def test_the_timestamp_is_plain_digits(client, clock, spelled):
+    """int() reads these as the same second; WeChat writes digits only, and a query spelled
+    otherwise must not pass for a different signed query."""
+    timestamp = spelled.format(int(clock.time()))
+    query = {"timestamp": timestamp, "nonce": "4242", "signature": signature(TOKEN, timestamp, "4242")}
+    response = client.post("/wechat", query_string=query, data=_text_xml(clock), content_type="text/xml")
+    assert response.status_code == 403
+
+
+def test_fullwidth_timestamp_digits_are_refused(client, clock):
+    timestamp = str(int(clock.time())).translate({ord(d): ord(d) + 0xFEE0 for d in "0123456789"})
+    query = {"timestamp": timestamp, "nonce": "4242", "signature": signature(TOKEN, timestamp, "4242")}
+    assert client.post("/wechat", query_string=query, data=_text_xml(clock), content_type="text/xml").status_code == 403
+
+
 @pytest.mark.parametrize("size", [65 * 1024, 10 * 1024 * 1024])
 def test_oversized_bodies_get_413(client, clock, size):
     body = _text_xml(clock, content="长" * (size // 3))
@@ -162,3 +181,120 @@ def test_an_account_in_safe_mode_refuses_plaintext(settings_overrides, clock, db
     db.rollback()
     assert db.scalar(select(func.count()).select_from(InboundMessage)) == 2
     services(app).dispose()
+
+
+# -- plaintext replay: a signed query is good for one body ---------------------------------------
+
+VICTIM_WORDS = "我家住东街8号3单元，电话13800000000，楼道灯坏了"
+
+
+def _victim_with_a_case(wechat) -> None:
+    wechat.scan_poster("o-victim", "wang01")
+    assert "编号" in wechat.text("o-victim", VICTIM_WORDS).text
+
+
+def test_a_captured_query_does_not_carry_another_body(client, wechat, clock, db, district):
+    """The repro: reuse a real delivery's signed query with another user's FromUserName and
+    「进度」 — whatever the unsigned openid parameter says."""
+    _victim_with_a_case(wechat)
+    query = wechat.query("o-attacker")
+    own = message_xml("o-attacker", "text", int(clock.time()), {"Content": "你好", "MsgId": next_msg_id()})
+    assert client.post("/wechat", query_string=query, data=own.encode(), content_type="text/xml").status_code == 200
+    for word in ("进度", "我的"):
+        forged = message_xml("o-victim", "text", int(clock.time()), {"Content": word, "MsgId": next_msg_id()})
+        for openid in ("o-attacker", "o-victim", None):
+            changed = {**query, "openid": openid} if openid else {k: v for k, v in query.items() if k != "openid"}
+            response = client.post("/wechat", query_string=changed, data=forged.encode(), content_type="text/xml")
+            assert response.status_code == 403
+            assert "13800000000" not in response.get_data(as_text=True)
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(InboundMessage).where(InboundMessage.openid == "o-victim")) == 2
+
+
+def test_wechat_retrying_with_the_same_query_and_body_is_answered_again(client, wechat, clock, db, district):
+    wechat.scan_poster("o-resident", "wang01")
+    query = wechat.query("o-resident")
+    xml = message_xml("o-resident", "text", int(clock.time()), {"Content": "井盖丢了", "MsgId": next_msg_id()})
+    first = client.post("/wechat", query_string=query, data=xml.encode(), content_type="text/xml")
+    clock.advance(seconds=5)  # WeChat waits five seconds for an answer, then tries again
+    again = client.post("/wechat", query_string=query, data=xml.encode(), content_type="text/xml")
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert Delivery(200, first.get_data(as_text=True), "plain").text == Delivery(200, again.get_data(as_text=True),
+                                                                                  "plain").text
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_the_query_openid_must_be_the_sender(client, wechat, clock, db, district):
+    xml = message_xml("o-resident", "text", int(clock.time()), {"Content": "路灯坏了", "MsgId": next_msg_id()})
+    for openid, status in (("o-someone-else", 403), ("", 403), (None, 200), ("o-resident", 200)):
+        query = wechat.query(openid)
+        response = client.post("/wechat", query_string=query, data=xml.encode(), content_type="text/xml")
+        assert response.status_code == status, openid
+
+
+def test_the_same_signature_split_another_way_is_the_same_query(client, wechat, clock, district):
+    """The signature is SHA-1 over token, timestamp and nonce sorted and joined: ("…200", "+0")
+    and ("0…200", "+") sign the same, and the timestamp reads the same. One query, one body."""
+    timestamp = str(int(clock.time()))
+    captured = {"timestamp": timestamp, "nonce": "+0", "signature": signature(TOKEN, timestamp, "+0")}
+    resplit = {"timestamp": "0" + timestamp, "nonce": "+", "signature": captured["signature"]}
+    assert signature(TOKEN, resplit["timestamp"], resplit["nonce"]) == captured["signature"]
+    own = message_xml("o-attacker", "text", int(clock.time()), {"Content": "你好", "MsgId": next_msg_id()})
+    forged = message_xml("o-victim", "text", int(clock.time()), {"Content": "进度", "MsgId": next_msg_id()})
+    assert client.post("/wechat", query_string=captured, data=own.encode(), content_type="text/xml").status_code == 200
+    assert client.post("/wechat", query_string=resplit, data=forged.encode(), content_type="text/xml").status_code == 403
+
+
+def test_safe_mode_repeats_are_retries(client, wechat, clock, db, district):
+    """msg_signature covers the ciphertext: the same query and body again is WeChat retrying."""
+    xml = message_xml("o-resident", "text", int(clock.time()), {"Content": "路灯坏了", "MsgId": next_msg_id()})
+    query = wechat.query("o-resident")
+    sealed = xmltodict.parse(wechat.crypto.encrypt_message(xml, query["nonce"], query["timestamp"]))["xml"]
+    query.update(encrypt_type="aes", msg_signature=sealed["MsgSignature"])
+    body = f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><Encrypt><![CDATA[{sealed['Encrypt']}]]></Encrypt></xml>"
+    for _ in range(2):
+        assert client.post("/wechat", query_string=query, data=body.encode(), content_type="text/xml").status_code == 200
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Case)) == 1
+
+
+@pytest.mark.parametrize("age", [0, 200, -100])
+def test_a_query_is_remembered_until_its_timestamp_is_stale(client, wechat, clock, app, age):
+    timestamp = str(int(clock.time()) - age)
+    query = wechat.query("o-resident", timestamp=timestamp)
+    xml = message_xml("o-resident", "text", int(clock.time()), {"Content": "路灯坏了", "MsgId": next_msg_id()})
+    assert client.post("/wechat", query_string=query, data=xml.encode(), content_type="text/xml").status_code == 200
+    ttl = services(app).redis.ttl(query_key(query["signature"]))
+    assert 300 - age <= ttl <= 301 - age
+
+
+def test_with_redis_down_this_process_remembers(settings_overrides, clock, db, district, caplog):
+    app = create_app({**settings_overrides, "redis_url": "redis://127.0.0.1:1/0"})  # nothing listens there
+    services(app).set_clock(clock)
+    client = app.test_client()
+    server = WeChatServer.for_app(app, client)
+    query = server.query("o-attacker")
+    own = message_xml("o-attacker", "text", int(clock.time()), {"Content": "你好", "MsgId": next_msg_id()})
+    forged = message_xml("o-victim", "text", int(clock.time()), {"Content": "进度", "MsgId": next_msg_id()})
+    assert client.post("/wechat", query_string=query, data=own.encode(), content_type="text/xml").status_code == 200
+    assert client.post("/wechat", query_string=query, data=own.encode(), content_type="text/xml").status_code == 200
+    query.pop("openid")
+    assert client.post("/wechat", query_string=query, data=forged.encode(), content_type="text/xml").status_code == 403
+    assert "remembering signed queries in this process" in caplog.text
+    services(app).dispose()
+
+
+def test_the_fallback_memory_is_bounded_and_forgets_stale_queries(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr("bot.replay.time.monotonic", lambda: now[0])
+    memory = ReplayMemory(redis.Redis(port=1, socket_connect_timeout=0.2), max_entries=3)
+    assert memory.check("sig1", b"a", ttl_seconds=60) is Verdict.FIRST
+    assert memory.check("sig1", b"a", ttl_seconds=60) is Verdict.RETRY
+    assert memory.check("sig1", b"b", ttl_seconds=60) is Verdict.REPLAY
+    for signed in ("sig2", "sig3", "sig4"):  # the oldest goes beyond three
+        assert memory.check(signed, b"a", ttl_seconds=60) is Verdict.FIRST
+    assert memory.check("sig1", b"b", ttl_seconds=60) is Verdict.FIRST
+    now[0] += 61  # stale: forgotten
+    assert memory.check("sig4", b"b", ttl_seconds=60) is Verdict.FIRST
+    assert len(memory._local) <= 3

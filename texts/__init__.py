@@ -2,7 +2,7 @@
 ``residents`` (the resident's chat), ``workbench`` (representatives and clerks in WeChat),
 ``notices`` (messages pushed after a step on a case), ``posters`` (the printed 公示牌).
 
-Words follow "Words people read" in DESIGN.md: residents read 问题 and 编号, never 案件 or the
+Words follow "Words people read" in docs/domain.md: residents read 问题 and 编号, never 案件 or the
 staff words 接单、交办、并案、销号; they are addressed as 您; no spaces around numbers.
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from cases.intake import NUMBER_SLOT
 from texts import LEVEL_LABELS, clip, electoral_line
 
-# A case's state in residents' words (DESIGN.md "Words people read").
+# A case's state in residents' words (docs/domain.md, "Words people read").
 STATUS_LABELS = {
     "submitted": "已登记",
     "accepted": "已受理",
@@ -161,3 +161,10 @@ def contact_point_chosen(name: str, address: str, committee: str) -> str:
     where = f"（{address}）" if address else ""
     return f"好的，已为您选定{name}{where}。您反映的问题会由该联系点的代表和{committee}办理。\n" + HOW_TO_REPORT
 
+
+
+# While the database cannot be reached, a delivery is kept in the local spool (bot.spool) and
+# answered with one of these; once it is filed, what it would have been answered is pushed.
+SPOOLED_MESSAGE = "您的消息已收到。系统正在登记，编号稍后会发送给您，请不必重复发送。"
+SPOOLED_TAP = "您好，已收到。系统正在处理，稍后会把详细信息发送给您。"
+SPOOLED_FILED_LINE = "您的留言已登记"  # a template message's line (at most 20 characters)
