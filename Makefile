@@ -1,9 +1,12 @@
 # The two commands of the README:
 #   make run    set up .venv, migrate the embedded SQLite database (demo data if empty), serve :5000
+#               (make run PORT=5050 HOST=0.0.0.0 to choose where)
 #   make test   set up .venv, run the tests
 # and one target per benchmark: make bench-<name> runs bench/<name>.
 
 PYTHON ?= python3
+PORT ?= 5000
+HOST ?= 127.0.0.1
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 
@@ -21,7 +24,7 @@ run: $(STAMP)
 	@scripts/system-packages $(RUN_PACKAGES)
 	$(VENV)/bin/minyi db upgrade
 	$(VENV)/bin/minyi demo load --if-empty
-	$(VENV)/bin/minyi run
+	$(VENV)/bin/minyi run --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	@scripts/system-packages $(TEST_PACKAGES)

@@ -12,23 +12,77 @@ It is wechatpy's ``WeChatClient`` with three changes:
   it is; else stable_token in normal mode gives WeChat's current token. Only when that is still
   the token just rejected is stable_token asked with force_refresh, which WeChat allows 20 times a
   day (30 s apart): workers forcing in turn would use them up.
+
+A command that runs no server (``minyi qr posters`` in sandbox mode) points the client at
+``IN_PROCESS_API``: requests to its origin are handed to the app's own WSGI stack (the sandbox's
+fake API) in this process, through ``WsgiAdapter``, and nothing goes over the network. The host
+ends in ``.invalid`` (RFC 2606), so a client whose adapter was never mounted cannot reach anyone.
 """
 
 from __future__ import annotations
 
+import io
 import time
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import redis
-from requests.adapters import HTTPAdapter
+from requests import PreparedRequest, Response
+from requests.adapters import BaseAdapter, HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
+from werkzeug.test import Client
 
 from bot.config import Settings
 
 TOKEN_REJECTED = frozenset({40001, 40014, 42001})
 TOKEN_EARLY_REFRESH_SECONDS = 300
 TIMEOUT_SECONDS = 5
+
+# The sandbox's fake API answered inside this process: no server, no network.
+IN_PROCESS_ORIGIN = "http://sandbox.minyi.invalid"
+IN_PROCESS_API = IN_PROCESS_ORIGIN + "/sandbox/api/cgi-bin/"
+
+
+class WsgiAdapter(BaseAdapter):
+    """A requests transport that hands each request to a WSGI app in this process and turns its
+    answer into a ``requests.Response``: the caller cannot tell it from HTTP."""
+
+    def __init__(self, wsgi_app: Callable):
+        super().__init__()
+        self.wsgi_app = wsgi_app
+
+    def send(self, request: PreparedRequest, stream=False, timeout=None, verify=True, cert=None,
+             proxies=None) -> Response:
+        url = urlsplit(request.url)
+        body = request.body
+        if hasattr(body, "read"):
+            body = body.read()
+        elif body is not None and not isinstance(body, (bytes, str)):
+            body = b"".join(body)  # a generator of chunks
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        answer = Client(self.wsgi_app).open(
+            url.path, base_url=f"{url.scheme}://{url.netloc}", query_string=url.query, method=request.method,
+            headers=[(name, value) for name, value in request.headers.items() if name.lower() != "content-length"],
+            data=body or b"")
+        response = Response()
+        response.status_code = answer.status_code
+        response.reason = answer.status.partition(" ")[2]
+        response.headers = CaseInsensitiveDict(answer.headers.items())
+        response.encoding = get_encoding_from_headers(response.headers)
+        response.raw = io.BytesIO(answer.get_data())
+        answer.close()
+        response.url = request.url
+        response.request = request
+        response.connection = self
+        return response
+
+    def close(self) -> None:
+        pass
 
 
 class MinyiWeChatClient(WeChatClient):
@@ -39,6 +93,10 @@ class MinyiWeChatClient(WeChatClient):
         self._http.mount("http://", adapter)
         self._http.mount("https://", adapter)
         self.API_BASE_URL = api_base_url
+
+    def answer_in_process(self, wsgi_app: Callable) -> None:
+        """Send every call for ``IN_PROCESS_ORIGIN`` to ``wsgi_app`` (the sandbox's fake) in this process."""
+        self._http.mount(IN_PROCESS_ORIGIN + "/", WsgiAdapter(wsgi_app))
 
     @property
     def access_token(self) -> str:

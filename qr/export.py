@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from wechatpy import WeChatClient
 
+from bot.codes import unknown_code
 from bot.config import Settings
 from models import ContactPoint, Representative, SubDistrict, representative_contact_points
 from qr import posters
@@ -99,7 +100,7 @@ def export_posters(session: Session, client: WeChatClient | None, settings: Sett
     if contact_point is not None:
         point = session.scalar(select(ContactPoint).where(ContactPoint.code == contact_point))
         if point is None:
-            raise ExportError(f"no contact point with code {contact_point!r}")
+            raise ExportError(unknown_code(session, "contact-points", contact_point))
         at_point = select(representative_contact_points.c.representative_id).where(
             representative_contact_points.c.contact_point_id == point.id)
         rep_ids = _representatives(session, or_(Representative.primary_contact_point_id == point.id,
@@ -114,7 +115,8 @@ def export_posters(session: Session, client: WeChatClient | None, settings: Sett
             query = query.where(SubDistrict.code == sub_district)
         subs = list(session.scalars(query))
         if not subs:
-            raise ExportError(f"no sub-district with code {sub_district!r}" if sub_district else "no sub-districts")
+            raise ExportError(unknown_code(session, "sub-districts", sub_district) if sub_district
+                              else "no sub-districts: this database has none (`minyi demo load` fills an empty one)")
         groups = [(f"subdistrict-{sub.code}", _representatives(session, Representative.sub_district_id == sub.id), [])
                   for sub in subs]
         for _, rep_ids, _ in groups:

@@ -22,11 +22,20 @@ window. Template messages count against neither.
 
 Access tokens. ``cgi-bin/token`` (kind "basic") and ``cgi-bin/stable_token`` (kind "stable") keep
 separate current tokens that never invalidate each other; each lives 7200 s on the app's clock.
+
+QR codes. WeChat never forgets a code it issued, but this memory may be new (the in-process
+stand-in of an earlier run, or of a command such as ``minyi qr posters`` that ran no server). So
+the fake's code URLs carry their scene and expiry (``qr_url``), and a URL it has no record of is
+read back from itself (``qr_from_url``): a poster printed by yesterday's command still scans. (Real
+WeChat URLs are opaque; minyi never reads them.)
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -47,6 +56,30 @@ WECHAT_DAY = timezone(timedelta(hours=8))  # daily quotas count Beijing days
 
 CLIENT_MSG_SECONDS = 10 * 60        # template client_msg_id: one message per openid + id for 10 minutes
 MSGID_BASE = 3_000_000_000_000_000_000  # template msgids look like WeChat's (64-bit)
+
+
+QR_URL = "http://weixin.qq.com/q/"
+_FAKE_QR_URL = re.compile(r"^http://weixin\.qq\.com/q/02[A-Za-z0-9_-]{8}\.([0-9]+)\.([A-Za-z0-9_-]+)$")
+
+
+def qr_url(scene: str, expires_at: float | None) -> str:
+    """A new code's URL: ``02`` and 8 random characters (two codes for one scene differ), its
+    expiry (0: permanent) and its scene, base64url."""
+    encoded = base64.urlsafe_b64encode(scene.encode()).decode().rstrip("=")
+    return f"{QR_URL}02{secrets.token_urlsafe(6)}.{int(expires_at or 0)}.{encoded}"
+
+
+def qr_from_url(url: str) -> dict[str, Any] | None:
+    """The code a URL made by ``qr_url`` stands for (no ticket: this memory never saw it)."""
+    found = _FAKE_QR_URL.match(url)
+    if found is None:
+        return None
+    try:
+        scene = base64.urlsafe_b64decode(found.group(2) + "=" * (-len(found.group(2)) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    expires_at = int(found.group(1)) or None
+    return {"ticket": "", "url": url, "scene": scene, "permanent": expires_at is None, "expires_at": expires_at}
 
 
 @dataclass(frozen=True)
@@ -290,9 +323,9 @@ class World:
             if existing is not None:
                 return json.loads(self.redis.get(self._key("qr", "ticket", existing.decode())))
         ticket = "gQ" + secrets.token_urlsafe(36)
-        url = "http://weixin.qq.com/q/" + secrets.token_urlsafe(16)
-        record = {"ticket": ticket, "url": url, "scene": scene, "permanent": permanent,
-                  "expires_at": None if permanent else now + (expire_seconds or 60)}
+        expires_at = None if permanent else now + (expire_seconds or 60)
+        url = qr_url(scene, expires_at)
+        record = {"ticket": ticket, "url": url, "scene": scene, "permanent": permanent, "expires_at": expires_at}
         self.redis.set(self._key("qr", "ticket", ticket), json.dumps(record), ex=KEEP_SECONDS)
         self.redis.set(self._key("qr", "url", url), ticket, ex=KEEP_SECONDS)
         if permanent:
@@ -305,7 +338,7 @@ class World:
 
     def qr_by_url(self, url: str) -> dict[str, Any] | None:
         ticket = self.redis.get(self._key("qr", "url", url))
-        return self.qr_by_ticket(ticket.decode()) if ticket else None
+        return self.qr_by_ticket(ticket.decode()) if ticket else qr_from_url(url)
 
     # -- temporary media -------------------------------------------------------------------
     def store_media(self, kind: str, data: bytes, content_type: str, filename: str, now: float) -> str:
@@ -372,3 +405,36 @@ class World:
     def chat(self, openid: str, after: int = 0) -> list[dict[str, Any]]:
         entries = self.redis.lrange(self._key("chat", openid), after, -1)
         return [{"seq": after + index + 1, **json.loads(raw)} for index, raw in enumerate(entries)]
+
+    # -- the simulator's phones, by their owners' WeChat nicknames (one phone per nickname) ------
+    def name_phone(self, openid: str, name: str) -> bool:
+        """Record the nickname of a phone the simulator made: False, and nothing kept, when another
+        phone already has that nickname."""
+        if not self.redis.hsetnx(self._key("phones", "names"), name, openid):
+            return False
+        with self.redis.pipeline() as pipe:
+            pipe.hset(self._key("phones", "by-openid"), openid, name)
+            pipe.lpush(self._key("phones", "order"), openid)
+            for part in ("names", "by-openid", "order"):
+                pipe.expire(self._key("phones", part), KEEP_SECONDS)
+            pipe.execute()
+        return True
+
+    def next_phone_number(self) -> int:
+        """1, 2, 3… for phones whose owner chose no nickname (居民1, 居民2…)."""
+        key = self._key("phones", "numbered")
+        number = int(self.redis.incr(key))
+        self.redis.expire(key, KEEP_SECONDS)
+        return number
+
+    def phones(self, limit: int) -> list[tuple[str, str]]:
+        """The phones the simulator made, newest first: (openid, nickname)."""
+        openids = [raw.decode() for raw in self.redis.lrange(self._key("phones", "order"), 0, limit - 1)]
+        return list(self.phone_names(openids).items())
+
+    def phone_names(self, openids: list[str]) -> dict[str, str]:
+        """The nicknames of those of ``openids`` the simulator made, in their order."""
+        if not openids:
+            return {}
+        names = self.redis.hmget(self._key("phones", "by-openid"), openids)
+        return {openid: name.decode() for openid, name in zip(openids, names, strict=True) if name is not None}

@@ -7,24 +7,35 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from accounts.staff import AccountError, check_new_account, create_staff_user
+from accounts.staff import (
+    AccountError,
+    check_account_place,
+    check_new_account,
+    check_password,
+    create_staff_user,
+)
 from bot.cli import main
 from models import StaffUser
 from tests.conftest import START
 
 
-@pytest.mark.parametrize("username, role, unit, password, problem", [
-    ("Zhang", "subdistrict", "dongjie", "long-enough-1", "username"),
-    ("张三", "subdistrict", "dongjie", "long-enough-1", "username"),
-    ("zhang", "mayor", "dongjie", "long-enough-1", "role"),
-    ("zhang", "district", "dongjie", "long-enough-1", "whole district"),
-    ("zhang", "subdistrict", None, "long-enough-1", "unit"),
-    ("zhang", "department", "", "long-enough-1", "unit"),
-    ("zhang", "subdistrict", "dongjie", "short", "password"),
+@pytest.mark.parametrize("username, role, unit, problem", [
+    ("Zhang", "subdistrict", "dongjie", "username"),
+    ("张三", "subdistrict", "dongjie", "username"),
+    ("zhang", "mayor", "dongjie", "role"),
+    ("zhang", "district", "dongjie", "whole district"),
+    ("zhang", "subdistrict", None, "unit"),
+    ("zhang", "department", "", "unit"),
 ])
-def test_the_rules_say_what_is_wrong(username, role, unit, password, problem):
+def test_the_rules_say_what_is_wrong(username, role, unit, problem):
     with pytest.raises(AccountError, match=problem):
-        check_new_account(username, role, unit, password)
+        check_new_account(username, role, unit)
+
+
+def test_a_password_is_long_enough():
+    with pytest.raises(AccountError, match="password: at least 10"):
+        check_password("short")
+    check_password("long-enough-1")
 
 
 def test_accounts_belong_to_their_unit(db, district):
@@ -36,9 +47,12 @@ def test_accounts_belong_to_their_unit(db, district):
     with pytest.raises(AccountError, match="taken"):
         create_staff_user(db, username="dj-clerk", display_name="", role="district", unit_code=None,
                           password="a-long-password", now=START)
-    with pytest.raises(AccountError, match="no sub-district with code 'nowhere'"):
+    with pytest.raises(AccountError, match="no sub-district 'nowhere'; the valid ones are:\n  dongjie  东街街道"):
         create_staff_user(db, username="other", display_name="", role="subdistrict", unit_code="nowhere",
                           password="a-long-password", now=START)
+    with pytest.raises(AccountError, match="no department 'cg': this database has none"):
+        check_account_place(db, "other", "department", "cg")
+    assert check_account_place(db, "other", "subdistrict", "xijie").sub_district_id == district["sub_districts"]["west"].id
 
 
 def test_minyi_user_create(tmp_path, monkeypatch):
@@ -49,9 +63,9 @@ def test_minyi_user_create(tmp_path, monkeypatch):
     made = runner.invoke(main, ["user", "create", "office", "--role", "district", "--name", "区人大人代工委"],
                          input="a-long-password\na-long-password\n", env=env)
     assert made.exit_code == 0 and "account office (district) created" in made.output
-    refused = runner.invoke(main, ["user", "create", "x1", "--role", "subdistrict", "--unit", "none",
-                                   "--password", "a-long-password"], env=env)
-    assert refused.exit_code != 0 and "no sub-district" in refused.output
+    refused = runner.invoke(main, ["user", "create", "x1", "--role", "subdistrict", "--unit", "none"], input="", env=env)
+    assert refused.exit_code != 0 and "no sub-district 'none'" in refused.output
+    assert "Password" not in refused.output  # the unit is checked before the password is asked for
     from sqlalchemy import create_engine
 
     engine = create_engine(env["MINYI_DATABASE_URL"])

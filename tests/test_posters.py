@@ -179,3 +179,16 @@ def test_scanning_a_printed_poster_in_the_sandbox_binds_the_resident(app, client
     scanned = client.post(f"/sandbox/phones/{phone}/send", content_type="multipart/form-data",
                           data={"kind": "scan_image", "mode": "safe", "file": (photo, "poster.png")})
     assert scanned.status_code == 200 and "赵强" in scanned.get_json()["reply"]
+
+
+def test_a_poster_printed_before_the_fake_wechat_forgot_still_scans(app, client, db, district, tmp_path):
+    """`minyi qr posters` with no server keeps its fake WeChat in its own memory, gone when it
+    exits; like WeChat, a later fake still knows every code it issued."""
+    svc = services(app)
+    export_posters(db, svc.wechat, svc.settings, tmp_path, svc.clock.now(), sub_district="xijie")
+    svc.redis.flushdb()  # a new process: the fake remembers nothing
+    phone = client.post("/sandbox/phones").get_json()["openid"]
+    photo = io.BytesIO((tmp_path / "zhao03.png").read_bytes())
+    scanned = client.post(f"/sandbox/phones/{phone}/send", content_type="multipart/form-data",
+                          data={"kind": "scan_image", "mode": "safe", "file": (photo, "poster.png")})
+    assert scanned.status_code == 200 and "赵强" in scanned.get_json()["reply"]

@@ -74,7 +74,7 @@ def test_a_clerk_binds_their_wechat_with_minyi_qr_bind_code_staff(app, wechat, d
         patch.setattr("bot.cli._app", lambda overrides=None: app)  # the test's app, on its fake WeChat
         patch.setattr(services(app), "dispose", lambda: None)
         unknown = runner.invoke(main, ["qr", "bind-code", "--staff", "nobody"], env=env)
-        assert unknown.exit_code != 0 and "known: east" in unknown.output
+        assert unknown.exit_code != 0 and "no staff account 'nobody'; the valid ones are:\n  east  东街街道人大工委" in unknown.output
         made = runner.invoke(main, ["qr", "bind-code", "--staff", "east"], env=env)
     assert made.exit_code == 0, made.output
     assert "Beijing time" in made.output
