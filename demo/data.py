@@ -125,4 +125,21 @@ STAFF = [
 BOUND_STAFF = ("district", "donghu", "qingshan", "nanan", "dept-cg", "dept-zj")
 
 CASES = 60
-RESIDENTS = 36
+
+# The demo's residents as WeChat shows them: the nickname each one chose, some a real name, some
+# not (the simulator lists their phones by these; minyi itself never learns a nickname).
+RESIDENT_NICKNAMES = (
+    "张桂英", "老刘", "李阿姨", "陈晓东", "王姐", "向日葵", "周建华", "岁月静好", "赵大爷",
+    "小鱼儿", "孙丽萍", "老吴", "杨帆", "知足常乐", "黄师傅", "晨跑的小马", "胡秀珍", "郑老师",
+    "丁丁妈妈", "冯志强", "宋姐", "开心果", "何玉兰", "老高", "朱大叔", "梁晓雯", "平安是福",
+    "谢国平", "小韩", "荷塘月色", "唐秀英", "许文斌", "邓阿姨", "蓝天白云", "程子墨", "退休老曹",
+)
+RESIDENTS = len(RESIDENT_NICKNAMES)
+
+
+def resident_openid(index: int) -> str:
+    """The openid of the demo's resident number ``index`` (from 0)."""
+    return f"demo-resident-{index + 1:02d}"
+
+
+RESIDENT_BY_OPENID = {resident_openid(index): name for index, name in enumerate(RESIDENT_NICKNAMES)}

@@ -107,7 +107,7 @@ def load(session: Session, now: datetime, seed: int = 2026) -> Loaded:
         rep = rng.choice(reps)
         bound_at = now - timedelta(days=rng.randint(61, 120))
         resident = Resident(
-            openid=f"demo-resident-{index + 1:02d}", subscribed=True, subscribed_at=bound_at,
+            openid=data.resident_openid(index), subscribed=True, subscribed_at=bound_at,
             representative_id=rep.id, contact_point_id=rep.primary_contact_point_id, bound_at=bound_at,
             first_message_at=bound_at, last_message_at=bound_at, created_at=bound_at,
         )

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from wechatpy.exceptions import WeChatClientException
 
 from bot.services import services
+from demo.data import RESIDENT_BY_OPENID
 from models import ContactPoint, Representative, Resident, StaffRole, StaffUser, SubDistrict
 from qr.codes import decode_qr, ensure_permanent_qr
 from qr.export import representative_page
@@ -36,6 +37,10 @@ bp = Blueprint("sandbox", __name__, url_prefix="/sandbox", template_folder="temp
 MODES = ("plain", "safe")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # WeChat's own limit for a picture
 MAX_TEXT = 2000
+NICKNAME_MAX = 16      # characters of a nickname typed for a new phone
+PHONES_LISTED = 30     # the newest phones made here, listed first
+RESIDENTS_LISTED = 50  # then the newest residents minyi knows
+DEMO_NICKNAMES = frozenset(RESIDENT_BY_OPENID.values())
 # The staff group's order on the phone picker: clerks of sub-districts, department liaisons, the office.
 STAFF_ORDER = {StaffRole.SUBDISTRICT: 0, StaffRole.DEPARTMENT: 1, StaffRole.DISTRICT: 2}
 # A few seconds of AMR silence: what the fake keeps as the voice note's media.
@@ -85,16 +90,13 @@ def directory():
             .where(Representative.active.is_(True))
             .order_by(SubDistrict.code, Representative.code)
         ).all()
-        residents = session.execute(
-            select(Resident.openid, Representative.name)
-            .outerjoin(Representative, Representative.id == Resident.representative_id)
-            .order_by(Resident.id.desc()).limit(50)
-        ).all()
         staff = session.scalars(
             select(StaffUser).where(StaffUser.openid.is_not(None), StaffUser.active.is_(True))
             .order_by(StaffUser.username)
         ).all()
         points = session.scalars(select(ContactPoint).order_by(ContactPoint.code)).all()
+        workers = {rep.openid for rep, _, _ in reps if rep.openid} | {user.openid for user in staff}
+        residents = _resident_phones(session, _world(), workers)
         return jsonify({
             "representatives": [
                 {"code": rep.code, "name": rep.name, "level": LEVEL_LABELS.get(rep.level, ""),
@@ -107,7 +109,7 @@ def directory():
                  "openid": user.openid}
                 for user in sorted(staff, key=lambda user: STAFF_ORDER.get(user.role, len(STAFF_ORDER)))
             ],
-            "residents": [{"openid": openid, "representative": rep_name or ""} for openid, rep_name in residents],
+            "residents": residents,
             "landmarks": [
                 {"name": p.name, "address": p.address, "latitude": p.latitude, "longitude": p.longitude}
                 for p in points if p.latitude is not None and p.longitude is not None
@@ -116,18 +118,62 @@ def directory():
         })
 
 
+def _resident_phones(session: Session, world: World, workers: set[str]) -> list[dict[str, str]]:
+    """Residents' phones as the picker lists them: the phones made here (newest first), then the
+    newest residents minyi knows; representatives' and staff's phones are theirs, not residents'.
+    Each is named by its owner's nickname (given here, or the demo's); a phone the fake WeChat has
+    forgotten (its memory was cleared) by its number among minyi's residents. Never by openid."""
+    made = dict(world.phones(PHONES_LISTED))  # openid → nickname, newest first
+    rows = (select(Resident.id, Resident.openid, Representative.name.label("representative"),
+                   ContactPoint.name.label("contact_point"))
+            .outerjoin(Representative, Representative.id == Resident.representative_id)
+            .outerjoin(ContactPoint, ContactPoint.id == Resident.contact_point_id))
+    made_residents = {}
+    if made:
+        made_residents = {row.openid: row for row in session.execute(rows.where(Resident.openid.in_(list(made))))}
+    older = [row for row in session.execute(rows.order_by(Resident.id.desc()).limit(RESIDENTS_LISTED))
+             if row.openid not in made]
+    names = made | world.phone_names([row.openid for row in older])
+    phones = [(openid, made_residents.get(openid)) for openid in made] + [(row.openid, row) for row in older]
+    return [
+        {"openid": openid,
+         "name": names.get(openid) or RESIDENT_BY_OPENID.get(openid) or texts.UNNAMED_RESIDENT.format(number=row.id),
+         "representative": (row.representative if row else None) or "",
+         "contact_point": (row.contact_point if row else None) or ""}
+        for openid, row in phones if openid not in workers
+    ]
+
+
 @bp.post("/phones")
 def new_phone():
-    """A new WeChat user: an openid of WeChat's shape, not yet following the account."""
+    """A new WeChat user: an openid of WeChat's shape, not yet following the account, named by the
+    nickname typed (form field ``nickname``) or 居民1, 居民2…"""
+    nickname = " ".join(request.form.get("nickname", "").split())
+    if len(nickname) > NICKNAME_MAX or not nickname.isprintable():
+        raise Refused(texts.BAD_NICKNAME)
+    world = _world()
     openid = "o" + secrets.token_urlsafe(21)[:27]
-    _world().user_known(openid, subscribed=False)
-    return jsonify({"openid": openid})
+    name = _name_phone(world, openid, nickname)
+    world.user_known(openid, subscribed=False)
+    return jsonify({"openid": openid, "name": name})
+
+
+def _name_phone(world: World, openid: str, nickname: str) -> str:
+    """Claim ``nickname`` for the phone, or the next free 居民N when none was typed."""
+    if nickname:
+        if nickname in DEMO_NICKNAMES or not world.name_phone(openid, nickname):
+            raise Refused(texts.NICKNAME_TAKEN.format(name=nickname), 409)
+        return nickname
+    while True:
+        name = texts.NEW_PHONE.format(number=world.next_phone_number())
+        if name not in DEMO_NICKNAMES and world.name_phone(openid, name):
+            return name
 
 
 @bp.get("/phones/<openid>/chat")
 def chat(openid: str):
     after = request.args.get("after", "0")
-    if not after.isdigit():
+    if not (after.isascii() and after.isdigit()) or len(after) > 9:
         raise Refused(texts.BAD_CURSOR)
     follower = _world().follower(openid)
     return jsonify({"entries": _world().chat(openid, int(after)), "following": follower.subscribed})

@@ -9,7 +9,10 @@ representative answers from their phone with the quick buttons (「回复」 fil
 the answer is pushed to the resident, whose 「进度」 shows it; a clerk's phone is in the staff group.
 As later issues land this test grows to cover the loop: transfer, assignment, rating.
 
-Set SANDBOX_SCREENSHOTS to a folder to keep the representative's phone as sandbox-workbench.png.
+The simulator is also used on a phone (390×844): the phone comes first, its warnings show where
+the person is looking, and its picker names people, never openids.
+
+The README's pictures of the simulator come from scripts/screenshots, not from here.
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ from models import Attachment, Case, Representative
 CHROMIUM = "/usr/bin/chromium"
 EXTERNAL_DB = os.environ.get("MINYI_DATABASE_URL", "")
 EXTERNAL_REDIS = os.environ.get("MINYI_REDIS_URL", "")
-SCREENSHOTS = os.environ.get("SANDBOX_SCREENSHOTS", "")
 CLERK = "demo-staff-donghu"  # 东湖街道人大工委, bound in the demo district
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed "
@@ -185,7 +187,6 @@ def test_a_resident_reports_and_the_representative_answers_from_the_phone(minyi,
     answer = "已联系物业更换东门路灯，本周五前修好。"
     page.keyboard.type(answer)  # typed where the caret was left: at the end
     expect(box).to_have_value(f"回复 {number} {answer}")
-    _screenshot(page, tmp_path, "sandbox-workbench.png")
     page.get_by_test_id("send-text").click()
     mine = page.locator("[data-testid=bubble][data-side=account]")
     expect(mine.filter(has_text=f"已答复{number}")).to_have_count(1)
@@ -229,7 +230,77 @@ def test_a_resident_reports_and_the_representative_answers_from_the_phone(minyi,
     engine.dispose()
 
 
-def _screenshot(page, tmp_path: Path, name: str) -> None:
-    folder = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / name))
+PHONE_SCREEN = {"width": 390, "height": 844}
+
+
+def _on_screen(locator) -> bool:
+    """Wholly inside the phone's screen as it is scrolled now."""
+    box = locator.bounding_box()
+    return (box is not None and box["x"] >= 0 and box["y"] >= 0
+            and box["x"] + box["width"] <= PHONE_SCREEN["width"]
+            and box["y"] + box["height"] <= PHONE_SCREEN["height"])
+
+
+def test_on_a_phone_the_phone_comes_first_warnings_show_in_view_and_people_have_names(minyi, browser):
+    from playwright.sync_api import expect
+
+    from sandbox import texts
+
+    base, _ = minyi
+    page = browser.new_page(locale="zh-CN", viewport=PHONE_SCREEN, is_mobile=True, has_touch=True)
+    page.goto(base + "/sandbox/")
+    phone = page.get_by_test_id("phone")
+    expect(phone).to_have_attribute("data-openid", re.compile(r"^o.{27}$"))  # a new phone, not following
+    expect(phone).to_have_attribute("data-following", "false")
+    box, send, error = page.get_by_test_id("text-input"), page.get_by_test_id("send-text"), page.get_by_test_id("error")
+    assert page.evaluate("window.scrollY") == 0
+    assert _on_screen(box) and _on_screen(send) and _on_screen(page.get_by_test_id("phone-select"))
+
+    # Tapping 发送 before following: the warning is inside the phone, on screen, and the text is kept.
+    box.fill("你好，我想反映个问题")
+    send.tap()
+    expect(error).to_have_text(texts.FOLLOW_FIRST)
+    assert _on_screen(error)
+    chat, warning = page.get_by_test_id("chat").bounding_box(), error.bounding_box()
+    assert chat["y"] <= warning["y"] and warning["y"] + warning["height"] <= chat["y"] + chat["height"]
+    expect(box).to_have_value("你好，我想反映个问题")
+    page.evaluate("window.scrollTo(0, 1500)")  # scrolled away from the phone, the warning stays in view
+    expect(error).to_have_class(re.compile(r"\bfloating\b"))
+    assert page.evaluate("window.scrollY") > 500 and _on_screen(error)
+
+    # A tool below the phone: its warning shows beside it, on screen.
+    landmark = page.get_by_test_id("send-landmark")
+    landmark.scroll_into_view_if_needed()
+    landmark.tap()
+    expect(page.locator("#panel-location [data-testid=error]")).to_have_text(texts.FOLLOW_FIRST)
+    assert _on_screen(error) and _on_screen(landmark)
+
+    # Following from its tool: the warning goes, and the chat, where the answer comes, is back in view.
+    page.get_by_test_id("follow-button").tap()
+    expect(error).to_be_empty()
+    expect(phone).to_have_attribute("data-following", "true")
+    expect(page.get_by_test_id("bubble").filter(has_text="欢迎关注")).to_have_count(1)
+    page.wait_for_function("document.getElementById('chat').getBoundingClientRect().top >= 0")  # a smooth scroll
+    assert _on_screen(send) and _on_screen(page.get_by_test_id("chat"))
+
+    # People are told apart by name: the demo's residents, a phone given a nickname, and 居民N.
+    page.get_by_test_id("nickname-input").fill("楼下张阿姨")
+    page.get_by_test_id("new-resident").tap()
+    residents = page.locator("[data-testid=phone-select] optgroup[label=居民] option")
+    named = residents.filter(has_text="楼下张阿姨")
+    expect(named).to_have_count(1)
+    expect(phone).to_have_attribute("data-openid", named.get_attribute("value"))
+    page.get_by_test_id("nickname-input").fill("楼下张阿姨")  # taken: said inside the phone, in view
+    page.get_by_test_id("new-resident").tap()
+    expect(error).to_contain_text(texts.NICKNAME_TAKEN.format(name="楼下张阿姨"))
+    assert _on_screen(error)
+    expect(residents).to_have_count(38)  # the demo's 36, 居民1 and 楼下张阿姨
+    expect(residents.first).to_have_text("楼下张阿姨（尚未联系代表）")
+    expect(residents.nth(1)).to_have_text("居民1（尚未联系代表）")  # followed, but scanned no poster
+    expect(residents.filter(has_text=re.compile(r"^老刘（.+代表 · .+联系点）$"))).to_have_count(1)
+    options = page.locator("[data-testid=phone-select] option")
+    labels = options.all_inner_texts()
+    openids = options.evaluate_all("(nodes) => nodes.map((node) => node.value)")
+    assert len(set(labels)) == len(labels), labels
+    fragments = {openid[i:i + 4] for openid in openids for i in range(len(openid) - 3)}
+    assert not [label for label in labels if any(fragment in label for fragment in fragments)]

@@ -243,3 +243,59 @@ def test_a_new_phone_is_known_to_wechat_but_not_following_until_it_follows(clien
     gone = world.follower(phone)
     assert (gone.subscribed, gone.windows) == (False, ())
     assert client.get(f"/sandbox/phones/{phone}/chat").get_json()["following"] is False
+
+
+def test_new_phones_are_named_for_people_not_by_openid(client, district, world):
+    """A new phone is 居民1, 居民2… or the nickname typed for it; a nickname is one phone's only."""
+    first = client.post("/sandbox/phones").get_json()
+    second = client.post("/sandbox/phones", data={"nickname": "  楼下 张阿姨 "}).get_json()
+    third = client.post("/sandbox/phones").get_json()
+    assert (first["name"], second["name"], third["name"]) == ("居民1", "楼下 张阿姨", "居民2")
+    assert len({first["openid"], second["openid"], third["openid"]}) == 3
+
+    for nickname in ("楼下 张阿姨", "居民2", "张桂英"):  # taken here, or a demo resident's
+        taken = client.post("/sandbox/phones", data={"nickname": nickname})
+        assert taken.status_code == 409 and taken.get_json() == {"error": texts.NICKNAME_TAKEN.format(name=nickname)}
+    for nickname in ("长" * 17, "a\x00b"):
+        refused = client.post("/sandbox/phones", data={"nickname": nickname})
+        assert refused.status_code == 400 and refused.get_json() == {"error": texts.BAD_NICKNAME}
+    world.name_phone("o-typed-by-hand", "居民3")  # a nickname typed that looks like a number's
+    assert client.post("/sandbox/phones").get_json()["name"] == "居民4"
+    assert [name for _, name in world.phones(10)] == ["居民4", "居民3", "居民2", "楼下 张阿姨", "居民1"]
+
+
+def test_the_picker_names_every_resident_and_shows_no_openid(client, db, district, clock, world):
+    """Phones made here first (newest first), then residents minyi knows: the demo's by their
+    nickname, one the fake WeChat forgot by its number; with their representative and contact
+    point; representatives' and staff's own phones are not residents'."""
+    made = client.post("/sandbox/phones", data={"nickname": "晨跑的小周"}).get_json()["openid"]
+    _do(client, made, "scan", code="li02")
+    fresh = client.post("/sandbox/phones").get_json()["openid"]
+    wang, east = district["reps"]["wang"], district["contact_points"]["east"]
+    wang.openid = "demo-rep-wang01"
+    db.add_all([
+        Resident(openid="demo-resident-02", representative_id=wang.id, contact_point_id=east.id,
+                 created_at=clock.now()),
+        Resident(openid="oForgottenByTheFakeWeChat0001", created_at=clock.now()),
+        Resident(openid="demo-rep-wang01", created_at=clock.now()),  # the representative reported too
+    ])
+    db.commit()
+    forgotten = db.scalar(select(Resident.id).where(Resident.openid == "oForgottenByTheFakeWeChat0001"))
+
+    residents = client.get("/sandbox/directory").get_json()["residents"]
+    assert residents == [
+        {"openid": fresh, "name": "居民1", "representative": "", "contact_point": ""},
+        {"openid": made, "name": "晨跑的小周", "representative": "李芳", "contact_point": "东街第二联系点"},
+        {"openid": "oForgottenByTheFakeWeChat0001", "name": f"未命名居民（{forgotten}号）",
+         "representative": "", "contact_point": ""},
+        {"openid": "demo-resident-02", "name": "老刘", "representative": "王晓明", "contact_point": "东街第一联系点"},
+    ]
+    assert len({resident["name"] for resident in residents}) == len(residents)
+
+
+def test_the_demo_residents_nicknames_tell_them_apart():
+    from demo import data
+
+    assert len(set(data.RESIDENT_NICKNAMES)) == data.RESIDENTS == len(data.RESIDENT_BY_OPENID)
+    assert data.RESIDENT_BY_OPENID[data.resident_openid(0)] == data.RESIDENT_NICKNAMES[0]
+    assert all(not re.search(r"[A-Za-z0-9]", name) for name in data.RESIDENT_NICKNAMES)

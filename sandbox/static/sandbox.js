@@ -10,7 +10,11 @@ const TEXT = {
   groupResidents: "居民",
   groupRepresentatives: "代表",
   groupStaff: "工作人员",
-  residentLabel: (tail, rep) => (rep ? `居民 …${tail}（已联系 ${rep}）` : `居民 …${tail}（尚未联系代表）`),
+  residentLabel: (name, rep, point) => {
+    if (!rep) return `${name}（尚未联系代表）`;
+    return point ? `${name}（${rep}代表 · ${point}）` : `${name}（${rep}代表）`;
+  },
+  unlistedPhone: "上次用的手机",
   representativeLabel: (name, level) => (level ? `${name}（${level}）` : name),
   staffLabel: (name) => name,
   scanOption: (name, level, point) => {
@@ -76,10 +80,8 @@ const TEXT = {
 
 const STORE_PHONE = "minyi.sandbox.phone";
 const STORE_MODE = "minyi.sandbox.mode";
-const STORE_CREATED = "minyi.sandbox.createdPhones";
 const POLL_MS = 1000;
 const TIME_GAP_SECONDS = 5 * 60;
-const MAX_CREATED = 30;
 const CASE_NUMBER = /\d{4}-\d{6}/;
 
 /* Which quick buttons each kind of phone has, in order. "send": the command goes at once (it takes
@@ -114,6 +116,9 @@ const ui = {
   residentsGroup: $("phone-group-residents"),
   representativesGroup: $("phone-group-representatives"),
   staffGroup: $("phone-group-staff"),
+  stage: $("stage"),
+  newResidentForm: $("new-resident-form"),
+  nicknameInput: $("nickname-input"),
   newResident: $("new-resident"),
   currentOpenid: $("current-openid"),
   modeSelect: $("mode-select"),
@@ -122,6 +127,7 @@ const ui = {
   clock: $("status-clock"),
   titleState: $("title-state"),
   chat: $("chat"),
+  chatArea: $("chat").parentElement,
   quickBar: $("quick-bar"),
   textInput: $("text-input"),
   sendText: $("send-text"),
@@ -184,20 +190,6 @@ const store = {
   },
 };
 
-function createdPhones() {
-  try {
-    const list = JSON.parse(store.get(STORE_CREATED) || "[]");
-    return Array.isArray(list) ? list.filter((item) => typeof item === "string" && item) : [];
-  } catch {
-    return [];
-  }
-}
-
-function rememberCreated(openid) {
-  const list = [openid, ...createdPhones().filter((item) => item !== openid)].slice(0, MAX_CREATED);
-  store.set(STORE_CREATED, JSON.stringify(list));
-}
-
 // -- talking to the server ---------------------------------------------------------------------
 
 class ServerError extends Error {}
@@ -236,15 +228,43 @@ function phonePath(openid, rest) {
 
 // -- the error area ------------------------------------------------------------------------------
 
-function showError(message, source = "action") {
+/* ``near`` is the control the person used: a warning about a tool's action shows in that tool's
+ * panel, every other one inside the phone. */
+function showError(message, source = "action", near = null) {
+  const home = (near && near.closest(".panel")) || ui.chatArea;
+  if (ui.error.parentElement !== home) home.append(ui.error);
+  ui.error.classList.toggle("in-panel", home !== ui.chatArea);
   ui.error.textContent = message;
   state.errorSource = source;
+  placeError();
 }
 
 function clearError(source = null) {
   if (source !== null && state.errorSource !== source) return;
   ui.error.textContent = "";
   state.errorSource = null;
+  placeError();
+}
+
+/* Whether the bottom of the phone's chat (where warnings and the newest messages are) is on screen. */
+function chatInView(margin = 0) {
+  const area = ui.chatArea.getBoundingClientRect();
+  return area.height > 0 && area.bottom <= window.innerHeight && area.bottom - margin >= 0;
+}
+
+/* A warning stays where it was put (inside the phone, just above the text box, or in a tool's
+ * panel) while that spot is on screen; when it is not, e.g. the person scrolled away on a small
+ * screen, it floats at the top of the window. */
+function placeError() {
+  const shown = ui.error.textContent !== "";
+  let inView = true;
+  if (shown && ui.error.parentElement === ui.chatArea) {
+    inView = chatInView(ui.error.offsetHeight + 20);
+  } else if (shown) {
+    const panel = ui.error.parentElement.getBoundingClientRect();
+    inView = panel.bottom > 0 && panel.top < window.innerHeight;
+  }
+  ui.error.classList.toggle("floating", !inView);
 }
 
 // -- DOM helpers ----------------------------------------------------------------------------------
@@ -330,34 +350,22 @@ function scheduleDirectory(delay = 600) {
   state.directoryTimer = window.setTimeout(loadDirectory, delay);
 }
 
+/* Residents' phones by their owners' nicknames (the server lists the phones made here first, then
+ * the residents minyi knows); never by openid. */
 function renderPhones() {
-  const known = new Map();
-  for (const resident of state.directory.residents) {
-    if (resident && typeof resident.openid === "string" && resident.openid) {
-      known.set(resident.openid, resident.representative || "");
-    }
-  }
-  // Representatives and staff play their own phones (one who also reported is not listed as a resident).
-  const repOpenids = new Set([
+  const residents = state.directory.residents.filter((resident) => resident && typeof resident.openid === "string"
+    && resident.openid && typeof resident.name === "string" && resident.name);
+  const listed = new Set([
+    ...residents.map((resident) => resident.openid),
     ...state.directory.representatives.filter((rep) => rep && rep.openid).map((rep) => rep.openid),
     ...state.directory.staff.filter((user) => user && user.openid).map((user) => user.openid),
   ]);
-  // Phones made here that the app does not know as residents yet come first (newest first).
-  const residents = [];
-  for (const openid of createdPhones()) {
-    if (!known.has(openid) && !repOpenids.has(openid)) residents.push([openid, ""]);
+  const options = residents.map((resident) => option(
+    resident.openid, TEXT.residentLabel(resident.name, resident.representative, resident.contact_point)));
+  if (state.openid && !listed.has(state.openid)) {
+    options.unshift(option(state.openid, TEXT.unlistedPhone)); // remembered from an earlier run
   }
-  if (state.openid && !known.has(state.openid) && !repOpenids.has(state.openid)
-      && !residents.some(([openid]) => openid === state.openid)) {
-    residents.unshift([state.openid, ""]);
-  }
-  for (const [openid, rep] of known) {
-    if (!repOpenids.has(openid)) residents.push([openid, rep]);
-  }
-
-  ui.residentsGroup.replaceChildren(
-    ...residents.map(([openid, rep]) => option(openid, TEXT.residentLabel(openid.slice(-6), rep))),
-  );
+  ui.residentsGroup.replaceChildren(...options);
   ui.representativesGroup.replaceChildren(
     ...state.directory.representatives
       .filter((rep) => rep && rep.openid)
@@ -532,12 +540,15 @@ function selectPhone(openid) {
 
 async function newResident() {
   ui.newResident.disabled = true;
+  const form = new FormData();
+  form.append("nickname", ui.nicknameInput.value.trim());
   try {
-    const data = await request("phones", { method: "POST" });
-    if (!data.openid) throw new ServerError(TEXT.httpError(200));
-    rememberCreated(data.openid);
+    const data = await request("phones", { method: "POST", body: form });
+    if (!data.openid || !data.name) throw new ServerError(TEXT.httpError(200));
+    ui.nicknameInput.value = "";
+    state.directory.residents.unshift({ openid: data.openid, name: data.name, representative: "", contact_point: "" });
     selectPhone(data.openid);
-    renderPhones();
+    scheduleDirectory();
   } catch (error) {
     showError(TEXT.creatingFailed + error.message);
   } finally {
@@ -755,10 +766,10 @@ function mediaImage(mediaId, stick) {
 
 /* Sends run one after another, in the order they were asked for, each for the phone and mode
  * chosen at the moment of asking. Resolves to true when the server accepted it. */
-function send(kind, fields = {}) {
+function send(kind, fields = {}, near = null) {
   const openid = state.openid;
   if (!openid) {
-    showError(TEXT.noPhone);
+    showError(TEXT.noPhone, "action", near);
     return Promise.resolve(false);
   }
   const form = new FormData();
@@ -771,14 +782,18 @@ function send(kind, fields = {}) {
     try {
       const data = await request(phonePath(openid, "send"), { method: "POST", body: form });
       if (typeof data.status === "number" && data.status !== 200) {
-        showError(TEXT.webhookRefused(data.status));
+        showError(TEXT.webhookRefused(data.status), "action", near);
       } else {
         clearError();
+      }
+      if (openid === state.openid && !chatInView()) {
+        // Sent from a tool below the phone (a small screen): back to the chat, where the answer comes.
+        ui.stage.scrollIntoView({ behavior: "smooth", block: "start" });
       }
       scheduleDirectory();
       return true;
     } catch (error) {
-      showError(error.message);
+      showError(error.message, "action", near);
       return false;
     } finally {
       setBusy(-1);
@@ -800,7 +815,7 @@ async function sendFromInput(input, kind) {
   const openid = state.openid;
   input.value = "";
   if (input === ui.textInput) fitTextBox();
-  const ok = await send(kind, { text: value });
+  const ok = await send(kind, { text: value }, input);
   if (ok) return;
   if (input === ui.textInput && openid !== state.openid) {
     if (openid && !state.drafts.get(openid)) state.drafts.set(openid, value); // back in that phone's box
@@ -814,21 +829,21 @@ function sendFile(input, kind) {
   const file = input.files && input.files[0];
   if (!file) return;
   input.value = ""; // so choosing the same picture again still sends
-  send(kind, { file });
+  send(kind, { file }, input);
 }
 
 function sendLandmark() {
   const index = ui.landmarkSelect.value;
   const place = index === "" ? null : state.directory.landmarks[Number(index)];
   if (!place) {
-    showError(TEXT.noLandmark);
+    showError(TEXT.noLandmark, "action", ui.sendLandmark);
     return;
   }
   send("location", {
     latitude: String(place.latitude),
     longitude: String(place.longitude),
     label: place.name || "",
-  });
+  }, ui.sendLandmark);
 }
 
 function sendCoordinates() {
@@ -836,16 +851,16 @@ function sendCoordinates() {
     latitude: ui.latInput.value.trim(),
     longitude: ui.lngInput.value.trim(),
     label: "",
-  });
+  }, ui.sendCoordinates);
 }
 
 function scan() {
   const code = ui.repSelect.value;
   if (!code) {
-    showError(TEXT.noRepresentative);
+    showError(TEXT.noRepresentative, "action", ui.scanButton);
     return;
   }
-  send("scan", { code });
+  send("scan", { code }, ui.scanButton);
 }
 
 function enterSends(input, action, { allowNewline = false } = {}) {
@@ -877,9 +892,14 @@ function tickClock() {
 
 function bind() {
   ui.phoneSelect.addEventListener("change", () => selectPhone(ui.phoneSelect.value));
-  ui.newResident.addEventListener("click", newResident);
+  ui.newResidentForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!ui.newResident.disabled) newResident();
+  });
   ui.modeSelect.addEventListener("change", () => store.set(STORE_MODE, ui.modeSelect.value));
   ui.error.addEventListener("click", () => clearError());
+  window.addEventListener("scroll", placeError, { passive: true });
+  window.addEventListener("resize", placeError);
 
   ui.sendText.addEventListener("click", () => sendFromInput(ui.textInput, "text"));
   ui.textInput.addEventListener("input", fitTextBox);
@@ -901,8 +921,8 @@ function bind() {
   enterSends(ui.latInput, sendCoordinates);
   enterSends(ui.lngInput, sendCoordinates);
 
-  ui.followButton.addEventListener("click", () => send("follow"));
-  ui.unfollowButton.addEventListener("click", () => send("unfollow"));
+  ui.followButton.addEventListener("click", () => send("follow", {}, ui.followButton));
+  ui.unfollowButton.addEventListener("click", () => send("unfollow", {}, ui.unfollowButton));
 
   for (const tool of document.querySelectorAll(".tool[data-panel]")) {
     tool.addEventListener("click", () => showPanel(tool.dataset.panel));
