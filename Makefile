@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: run test lint
 
 RUN_PACKAGES := libzbar0 fonts-noto-cjk
-TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils nginx
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)

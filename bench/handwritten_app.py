@@ -6,9 +6,9 @@ write in an afternoon, to measure minyi against. It is a benchmark reference, no
 and is kept that way on purpose:
 
 * plaintext mode only (no AES), text messages only; nothing is validated beyond the signature;
-* one Redis client and one raw psycopg connection per gunicorn worker (the connection is opened on
-  the first message, after the fork), no pool; a connection found broken is dropped, so the next
-  message opens a new one;
+* one Redis client per gunicorn worker and one raw psycopg connection per worker thread (per
+  greenlet under gevent; opened on the first message, after the fork), no pool; a connection found
+  broken is dropped, so the next message opens a new one;
 * deduplication is ``SET handwritten:seen:<MsgId> 1 NX EX 900`` before the write: a repeat is
   answered "success"; if the write fails, the key is dropped so that WeChat's retry is filed;
 * per new message: INSERT a case (RETURNING id), INSERT the message, one commit, then a passive
@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import threading
 import time
 import xml.etree.ElementTree as ET
 
@@ -36,14 +37,16 @@ DATABASE_URL = os.environ["MINYI_DATABASE_URL"].replace("+psycopg", "", 1)
 app = Flask("handwritten")
 # One per process: gunicorn (without --preload) imports the app in each worker, after the fork.
 cache = redis.Redis.from_url(os.environ["MINYI_REDIS_URL"])
-_db: psycopg.Connection | None = None
+# One connection per thread of a worker: one per worker under sync workers, one per greenlet under
+# the shipped gevent workers (gevent makes threading.local greenlet-local), so concurrent requests
+# never share a transaction.
+_local = threading.local()
 
 
 def db() -> psycopg.Connection:
-    global _db
-    if _db is None:
-        _db = psycopg.connect(DATABASE_URL)
-    return _db
+    if getattr(_local, "conn", None) is None:
+        _local.conn = psycopg.connect(DATABASE_URL)
+    return _local.conn
 
 
 @app.get("/wechat")
@@ -53,7 +56,6 @@ def ready() -> Response:
 
 @app.post("/wechat")
 def intake() -> Response:
-    global _db
     args = request.args
     parts = sorted([TOKEN, args.get("timestamp", ""), args.get("nonce", "")])
     expected = hashlib.sha1("".join(parts).encode()).hexdigest()
@@ -85,7 +87,7 @@ def intake() -> Response:
         conn.commit()
     except Exception:
         if conn.closed:
-            _db = None
+            _local.conn = None
         else:
             conn.rollback()
         cache.delete(key)
