@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from bot.config import DEFAULTS, ConfigError
 
 CONNECT_TIMEOUT_SECONDS = 3
+POOL_SIZE = 10  # connections per engine and process, opened as needed (deploy/README.md: the budget)
 
 
 def make_engine(url: str, *, repeatable_read: bool = False) -> Engine:
@@ -37,8 +38,11 @@ def make_engine(url: str, *, repeatable_read: bool = False) -> Engine:
     connect_args: dict = {"prepare_threshold": 2, "connect_timeout": CONNECT_TIMEOUT_SECONDS}
     if repeatable_read:
         connect_args["options"] = "-c default_transaction_isolation=repeatable\\ read"
-    return create_engine(url, pool_size=5, pool_timeout=CONNECT_TIMEOUT_SECONDS, connect_args=connect_args,
-                         hide_parameters=True)
+    # A fixed pool and no overflow: a gevent worker serves many requests at once, and an overflow
+    # connection is opened for one request and closed after it (a PostgreSQL backend started and
+    # stopped per delivery). Beyond POOL_SIZE at once, a request waits for a free connection.
+    return create_engine(url, pool_size=POOL_SIZE, max_overflow=0, pool_timeout=CONNECT_TIMEOUT_SECONDS,
+                         connect_args=connect_args, hide_parameters=True)
 
 
 def _sqlite_folder(folder: Path) -> None:

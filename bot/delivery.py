@@ -29,6 +29,7 @@ from bot.config import Settings
 from bot.drainer import Drainer, queue_follow_up
 from bot.logs import pseudonym, scrub
 from bot.messages import Incoming
+from bot.replay import QueryMemory, Replayed, SignedQuery, Verdict, verdict
 from bot.spool import Spool, SpooledDelivery, is_outage, spooled_answer
 from cases.intake import fill_number
 from cases.numbering import case_number
@@ -81,18 +82,25 @@ class Deliveries:
         self.redis = redis_client
         self.clock = clock
         self._redis_paused_until = 0.0
+        self.queries = QueryMemory()  # signed queries seen while Redis is unreachable
         self._database_paused_until = 0.0
         self.spool = Spool(settings.spool_dir)
         self.drainer = Drainer(self)
         self._spool_unchecked = True  # this process has not looked for what an earlier one left
 
-    def handle(self, incoming: Incoming) -> str | None:
+    def handle(self, incoming: Incoming, query: SignedQuery | None = None) -> str | None:
+        """Answer the delivery, exactly once. ``query``: a plaintext delivery's signed query, which
+        is good for one body (``bot.replay``); another body under it raises ``Replayed``."""
         received_at = self.clock.now()
         if self._spool_unchecked:
             self._spool_unchecked = False
             if self.spool.has_pending():  # left by an earlier process: file it once the database is up
                 self.drainer.notify()
-        claimed, state = self._claim(incoming)
+        claimed, state, seen = self._claim(incoming, query)
+        if seen is Verdict.REPLAY:
+            if claimed:
+                self._release(incoming.dedup_key)
+            raise Replayed()
         if not self._database_usable():
             return self._keep(incoming, received_at, claimed, None)
         try:
@@ -168,21 +176,27 @@ class Deliveries:
         return time.monotonic() >= self._redis_paused_until
 
     def _redis_failed(self, error: redis.RedisError) -> None:
-        log.warning("Redis unavailable (%s); relying on the database guard for %.0fs", error, REDIS_PAUSE_SECONDS)
+        log.warning("Redis unavailable (%s); relying on the database guard, and remembering signed queries "
+                    "in this process, for %.0fs", error, REDIS_PAUSE_SECONDS)
         self._redis_paused_until = time.monotonic() + REDIS_PAUSE_SECONDS
 
-    def _claim(self, incoming: Incoming) -> tuple[bool, ConversationState | None]:
-        if not self._redis_usable():
-            return True, None
-        try:
-            pipe = self.redis.pipeline(transaction=False)
-            pipe.set(seen_key(incoming.dedup_key), b"1", nx=True, ex=self.settings.webhook_dedup_ttl_seconds)
-            pipe.get(state_key(incoming.openid))
-            claimed, raw_state = pipe.execute()
-        except redis.RedisError as error:
-            self._redis_failed(error)
-            return True, None
-        return bool(claimed), _decode_state(raw_state)
+    def _claim(self, incoming: Incoming, query: SignedQuery | None) -> tuple[bool, ConversationState | None, Verdict]:
+        """One round trip: remember the signed query (if any), claim the delivery, read the
+        resident's conversation state. Without Redis: claimed, no state, the query checked in
+        this process's memory."""
+        if self._redis_usable():
+            try:
+                pipe = self.redis.pipeline(transaction=False)
+                if query is not None:
+                    pipe.set(query.key, query.digest, nx=True, ex=query.ttl, get=True)
+                pipe.set(seen_key(incoming.dedup_key), b"1", nx=True, ex=self.settings.webhook_dedup_ttl_seconds)
+                pipe.get(state_key(incoming.openid))
+                *remembered, claimed, raw_state = pipe.execute()
+                seen = verdict(remembered[0], query) if query is not None else Verdict.FIRST
+                return bool(claimed), _decode_state(raw_state), seen
+            except redis.RedisError as error:
+                self._redis_failed(error)
+        return True, None, self.queries.check(query) if query is not None else Verdict.FIRST
 
     def _release(self, dedup_key: str) -> None:
         if not self._redis_usable():

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 from wechatpy.replies import TextReply
 
 from bot.logs import note_delivery
 from bot.messages import Incoming, MalformedMessage, parse_incoming
-from bot.replay import ReplayMemory, Verdict
+from bot.replay import Replayed, SignedQuery, signed_query
 from bot.services import services
 from bot.signing import EnvelopeError, signature_matches
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("wechat", __name__)
-REPLAY_EXTENSION = "minyi.replay"
 
 
 def _refuse(status: int, reason: str):
@@ -98,9 +97,11 @@ def receive():
     except MalformedMessage as error:
         _refuse(400, f"malformed message: {error}")
     note_delivery(incoming.openid)  # its pseudonym, never it, in any line logged from here on
-    _check_sender(incoming, body, encrypted, timestamp)
-
-    reply = svc.deliveries.handle(incoming)
+    _check_sender(incoming)
+    try:
+        reply = svc.deliveries.handle(incoming, None if encrypted else _signed_query(body, timestamp))
+    except Replayed:
+        _refuse(403, "signed query replayed with another body")
     if reply is None:
         return Response("success", mimetype="text/plain")
     rendered = render_text_reply(reply, incoming, int(svc.clock.time()))
@@ -109,7 +110,7 @@ def receive():
     return Response(rendered, mimetype="application/xml")
 
 
-def _check_sender(incoming: Incoming, body: bytes, encrypted: bool, timestamp: str) -> None:
+def _check_sender(incoming: Incoming) -> None:
     """The query's ``openid`` (WeChat adds it to every delivery) must be the message's sender.
     It is not signed, so a missing one is let through: refusing it would stop no one who can
     read a query, while a delivery WeChat sent without it would be lost. In plaintext, the real
@@ -117,20 +118,14 @@ def _check_sender(incoming: Incoming, body: bytes, encrypted: bool, timestamp: s
     query_openid = request.args.get("openid")
     if query_openid is not None and query_openid != incoming.openid:
         _refuse(403, "the query's openid is not the message's sender")
-    if encrypted:
-        return  # msg_signature covers the body: a repeat is WeChat retrying
-    settings = services().settings
-    stale_in = int(timestamp) + settings.webhook_replay_window_seconds - services().clock.time() + 1
-    verdict = _replay_memory().check(request.args.get("signature", ""), body, int(stale_in))
-    if verdict is Verdict.REPLAY:
-        _refuse(403, "signed query replayed with another body")
 
 
-def _replay_memory() -> ReplayMemory:
-    memory = current_app.extensions.get(REPLAY_EXTENSION)
-    if memory is None:  # one per app, made on its first plaintext delivery
-        memory = current_app.extensions.setdefault(REPLAY_EXTENSION, ReplayMemory(services().redis))
-    return memory
+def _signed_query(body: bytes, timestamp: str) -> SignedQuery:
+    """A plaintext delivery's signed query, remembered with its body until the timestamp is stale
+    (safe mode's msg_signature covers the body: a repeat there is WeChat retrying)."""
+    svc = services()
+    stale_in = int(timestamp) + svc.settings.webhook_replay_window_seconds - svc.clock.time() + 1
+    return signed_query(request.args.get("signature", ""), body, int(stale_in))
 
 
 def _cdata_safe(value: str) -> str:

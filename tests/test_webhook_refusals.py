@@ -5,13 +5,12 @@ from __future__ import annotations
 import io
 
 import pytest
-import redis
 import xmltodict
 from sqlalchemy import func, select
 from wechatpy.crypto import PrpCrypto
 
 from bot import create_app
-from bot.replay import ReplayMemory, Verdict, query_key
+from bot.replay import QueryMemory, Verdict, query_key, signed_query
 from bot.services import services
 from bot.signing import signature
 from models import Case, InboundMessage
@@ -288,13 +287,13 @@ def test_with_redis_down_this_process_remembers(settings_overrides, clock, db, d
 def test_the_fallback_memory_is_bounded_and_forgets_stale_queries(monkeypatch):
     now = [1000.0]
     monkeypatch.setattr("bot.replay.time.monotonic", lambda: now[0])
-    memory = ReplayMemory(redis.Redis(port=1, socket_connect_timeout=0.2), max_entries=3)
-    assert memory.check("sig1", b"a", ttl_seconds=60) is Verdict.FIRST
-    assert memory.check("sig1", b"a", ttl_seconds=60) is Verdict.RETRY
-    assert memory.check("sig1", b"b", ttl_seconds=60) is Verdict.REPLAY
+    memory = QueryMemory(max_entries=3)
+    assert memory.check(signed_query("sig1", b"a", 60)) is Verdict.FIRST
+    assert memory.check(signed_query("sig1", b"a", 60)) is Verdict.RETRY
+    assert memory.check(signed_query("sig1", b"b", 60)) is Verdict.REPLAY
     for signed in ("sig2", "sig3", "sig4"):  # the oldest goes beyond three
-        assert memory.check(signed, b"a", ttl_seconds=60) is Verdict.FIRST
-    assert memory.check("sig1", b"b", ttl_seconds=60) is Verdict.FIRST
+        assert memory.check(signed_query(signed, b"a", 60)) is Verdict.FIRST
+    assert memory.check(signed_query("sig1", b"b", 60)) is Verdict.FIRST
     now[0] += 61  # stale: forgotten
-    assert memory.check("sig4", b"b", ttl_seconds=60) is Verdict.FIRST
+    assert memory.check(signed_query("sig4", b"b", 60)) is Verdict.FIRST
     assert len(memory._local) <= 3
