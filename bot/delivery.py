@@ -191,8 +191,16 @@ class Deliveries:
                     pipe.set(query.key, query.digest, nx=True, ex=query.ttl, get=True)
                 pipe.set(seen_key(incoming.dedup_key), b"1", nx=True, ex=self.settings.webhook_dedup_ttl_seconds)
                 pipe.get(state_key(incoming.openid))
-                *remembered, claimed, raw_state = pipe.execute()
-                seen = verdict(remembered[0], query) if query is not None else Verdict.FIRST
+                *remembered, claimed, raw_state = pipe.execute(raise_on_error=False)
+                for reply in (claimed, raw_state):
+                    if isinstance(reply, Exception):
+                        raise reply
+                if query is None:
+                    seen = Verdict.FIRST
+                elif isinstance(remembered[0], redis.ResponseError):  # Redis before 7.0: no SET NX GET
+                    seen = self.queries.check(query)
+                else:
+                    seen = verdict(remembered[0], query)
                 return bool(claimed), _decode_state(raw_state), seen
             except redis.RedisError as error:
                 self._redis_failed(error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import fakeredis
 import pytest
 import xmltodict
 from sqlalchemy import func, select
@@ -266,6 +267,22 @@ def test_a_query_is_remembered_until_its_timestamp_is_stale(client, wechat, cloc
     assert client.post("/wechat", query_string=query, data=xml.encode(), content_type="text/xml").status_code == 200
     ttl = services(app).redis.ttl(query_key(query["signature"]))
     assert 300 - age <= ttl <= 301 - age
+
+
+def test_on_redis_before_7_the_query_is_remembered_here_and_the_rest_still_uses_redis(
+        client, wechat, clock, app, district):
+    """Redis 6.2 refuses SET NX GET: the signed query falls back to this process's memory, while
+    the claim and the conversation state keep using Redis."""
+    svc = services(app)
+    svc.deliveries.redis = fakeredis.FakeRedis(server=fakeredis.FakeServer(version=(6, 2)))
+    query = wechat.query("o-attacker")
+    own = message_xml("o-attacker", "text", int(clock.time()), {"Content": "你好", "MsgId": next_msg_id()})
+    forged = message_xml("o-victim", "text", int(clock.time()), {"Content": "进度", "MsgId": next_msg_id()})
+    assert client.post("/wechat", query_string=query, data=own.encode(), content_type="text/xml").status_code == 200
+    query.pop("openid")
+    assert client.post("/wechat", query_string=query, data=forged.encode(), content_type="text/xml").status_code == 403
+    assert svc.deliveries._redis_usable()
+    assert svc.deliveries.redis.keys("minyi:seen:*")  # the claim went to Redis
 
 
 def test_with_redis_down_this_process_remembers(settings_overrides, clock, db, district, caplog):
