@@ -125,9 +125,11 @@ def file_report(
 JOINABLE = ", ".join(f"'{status.value}'" for status in JOINABLE_STATUSES)
 # Join the resident's latest unanswered case written to within the window, unless they said
 # 「新问题」 since. The conditions are checked again on the row being updated, in case staff
-# answered it meanwhile.
+# answered it meanwhile. A message filed late (kept in the spool while the database was away)
+# never moves last_message_at back.
 JOIN_SQL = f"""
-    UPDATE cases SET last_message_at = :p_now, updated_at = :p_now
+    UPDATE cases SET last_message_at = CASE WHEN last_message_at > :p_now THEN last_message_at ELSE :p_now END,
+                     updated_at = :p_now
     WHERE id = (SELECT candidate.id FROM cases AS candidate
                 WHERE candidate.resident_id = (SELECT id FROM residents WHERE openid = :p_openid)
                   AND candidate.status IN ({JOINABLE})

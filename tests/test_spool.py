@@ -208,6 +208,30 @@ def test_the_drain_files_at_the_time_received_and_pushes_the_number(wechat, cloc
     assert count(db, OutboxMessage) == 2
 
 
+def test_a_late_filed_message_never_moves_the_case_back_in_time(wechat, clock, db, deliveries, district, outage):
+    """A live message after the database is back, then the drain of one kept during the outage
+    that joins the same case: last_message_at stays at the live one."""
+    wechat.scan_poster("o-order", "wang01")  # kept: the resident is routed once drained
+    kept = text_xml("o-order", "楼道灯坏了")
+    assert wechat.post(kept).text == texts.SPOOLED_MESSAGE
+    assert drain(deliveries).database_down  # still down: nothing filed
+    outage.back()
+    assert drain(deliveries).filed == 2  # the scan and the first message
+    clock.advance(minutes=2)
+    outage.down()
+    assert wechat.post(message_xml("o-order", "text", int(clock.time()),
+                                   {"Content": "三楼也是", "MsgId": next_msg_id()})).text == texts.SPOOLED_MESSAGE
+    outage.back()
+    clock.advance(minutes=1)
+    live = wechat.text("o-order", "四楼也坏了")  # answered live before the drainer runs
+    assert live.status == 200 and live.text != texts.SPOOLED_MESSAGE
+    assert drain(deliveries).filed == 1  # the one kept at +2 min, filed after the live one at +3 min
+    db.rollback()
+    case = db.scalars(select(Case)).one()
+    assert case.last_message_at == START + timedelta(minutes=3)
+    assert count(db, CaseMessage) == 3
+
+
 def test_a_poster_scan_in_safe_mode_is_kept_and_binds_once_drained(wechat, db, deliveries, district, outage):
     """The spool keeps the plaintext after decryption; a follow through a poster replays as one."""
     assert wechat.scan_poster("o-scan", "wang01").text == texts.SPOOLED_TAP
