@@ -111,6 +111,21 @@ def test_nothing_a_representative_types_becomes_a_residents_case(app, wechat, wo
     assert db.scalar(select(Case.summary).order_by(Case.id.desc()).limit(1)) == "我家楼下的井盖松了"
 
 
+def test_a_representative_who_wrote_as_a_resident_is_still_recognised(app, wechat, world, clock, db, district):
+    """Someone reports as a resident, then their WeChat is bound to a representative: their next
+    words are commands, and the case they were describing takes nothing more (on PostgreSQL the
+    report's statement is the one that finds out: it must write nothing for them)."""
+    wechat.scan_poster("o-becomes-rep", "li02")
+    assert "编号" in says(wechat, world, clock, "o-becomes-rep", "小区门口的路灯坏了")
+    district["reps"]["wang"].openid = "o-becomes-rep"
+    db.commit()
+    clock.advance(minutes=1)  # well within the window in which a resident's words join their case
+    assert says(wechat, world, clock, "o-becomes-rep", "三楼的也坏了") == words.NOT_A_COMMAND
+    db.rollback()
+    case = db.scalars(select(Case)).one()
+    assert len(case.messages) == 1 and case.last_message_at == case.created_at
+
+
 def test_passing_to_a_department_by_its_short_name(app, wechat, world, clock, db, phones):
     number = reported(wechat, world, clock, app)
     done = says(wechat, world, clock, REP, "转部门 1 城管 请尽快更换灯具")
