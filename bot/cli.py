@@ -16,17 +16,11 @@ def _app(overrides=None, *, serving: bool = False):
     scheduler (they log what an operator must know at start: see ``create_app``)."""
     from bot import create_app
 
-    try:
-        return create_app(overrides, serving=serving)
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
+    return create_app(overrides, serving=serving)  # a ConfigError is answered by _Commands.invoke
 
 
 def _settings():
-    try:
-        return load_settings()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
+    return load_settings()
 
 
 class _Commands(click.Group):
@@ -274,10 +268,7 @@ def run(host: str, port: int, sandbox: bool | None) -> None:
     from bot.services import services
     from scheduler.runner import start_in_background
 
-    try:
-        overrides = sandbox_overrides(load_values(), sandbox, served_api(host, port))
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
+    overrides = sandbox_overrides(load_values(), sandbox, served_api(host, port))
     app = _app(overrides, serving=True)
     settings = services(app).settings
     server = make_server(host, port, app, threaded=True, request_handler=AccessLogRequestHandler)
@@ -455,6 +446,7 @@ def outbox() -> None:
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
 def outbox_failed(limit: int) -> None:
     """Notices that could not be delivered, newest first: reach these people another way."""
+    from bot.logs import pseudonym
     from bot.services import services
     from cases.numbering import case_number
     from models import Case
@@ -480,7 +472,7 @@ def outbox_failed(limit: int) -> None:
     for row in rows:
         why = row.job_status or (f"{row.last_errcode} " if row.last_errcode else "") + (row.last_error or "")
         click.echo(f"  #{row.id}  {beijing_time(row.created_at)}  case {numbers.get(row.case_id, '-')}  "
-                   f"{row.purpose} to {_mask(row.openid)} via {row.channel}, {row.attempts} attempt(s): {why.strip()}")
+                   f"{row.purpose} to {pseudonym(row.openid)} via {row.channel}, {row.attempts} attempt(s): {why.strip()}")
 
 
 @main.group()
@@ -527,11 +519,6 @@ def spool_drain(retry_failed: bool) -> None:
     click.echo(f"filed {result.filed}, set aside {result.set_aside}, {result.left} left")
     if result.database_down:
         raise click.ClickException("the database is still unreachable; the rest stay in the spool")
-
-
-def _mask(openid: str) -> str:
-    """Enough of an openid to tell two apart, not enough to reuse it."""
-    return openid[:4] + "…" + openid[-2:] if len(openid) > 8 else "…"
 
 
 def _safe_url(url: str) -> str:

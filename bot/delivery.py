@@ -167,7 +167,7 @@ class Deliveries:
                         queue_follow_up(conn, incoming.openid, found, spooled.dedup_key, spooled.received_at,
                                         self.clock.now())
             except IntegrityError:
-                pass  # another drainer queued it at the same moment
+                pass  # queued already: by an earlier pass that crashed before the delete, or another drainer
         self.spool.discard(spooled.dedup_key)
         self._database_paused_until = 0.0  # it is back
 

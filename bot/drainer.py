@@ -28,12 +28,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from bot.spool import Spool, SpooledDelivery, is_outage
 from cases.actions import queue
 from cases.notices import RESIDENT_TEMPLATE, Notice, split_text
-from models import OutboxMessage
 from texts import beijing_time
 from texts import residents as texts
 
@@ -46,7 +45,6 @@ PURPOSE = "spooled"  # outbox_messages.purpose of a reply pushed after the spool
 FIRST_PAUSE_SECONDS = 0.5
 MAX_PAUSE_SECONDS = 5.0
 LANES = 4  # senders filed at once in a pass (each waits on the database most of the time)
-outbox = OutboxMessage.__table__
 
 
 # -- what the resident is pushed ------------------------------------------------------------------
@@ -64,15 +62,10 @@ def push_cause(dedup_key: str) -> str:
 
 
 def queue_follow_up(conn: Connection, openid: str, found: Recorded, dedup_key: str, received_at: datetime,
-                    now: datetime) -> bool:
-    """Queue the push unless it is queued already; True when this call queued it. (Two drainers
-    at the same moment: the unique idempotency key fails the second one's transaction.)"""
-    cause = push_cause(dedup_key)
-    first_key = f"{cause}:{PURPOSE}:{openid}"  # cases.actions.queue's key of the first part
-    if conn.scalar(select(outbox.c.id).where(outbox.c.idempotency_key == first_key)) is not None:
-        return False
-    queue(conn, cause, follow_up(openid, found.reply, found.number, received_at), found.case_id, now)
-    return True
+                    now: datetime) -> None:
+    """Queue the push. If it is queued already (a crash before the file was deleted, or another
+    drainer at the same moment), the unique idempotency key fails this transaction."""
+    queue(conn, push_cause(dedup_key), follow_up(openid, found.reply, found.number, received_at), found.case_id, now)
 
 
 # -- one pass over the spool ------------------------------------------------------------------------

@@ -42,8 +42,8 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # One process per CPU: inside a process, gevent overlaps the waits on PostgreSQL, Redis and the
 # clients, so more processes than cores would only add memory and database connections. Each
-# worker may hold up to 30 PostgreSQL connections under load (two pools of 5 + 10 overflow, see
-# bot/db.py): PostgreSQL's max_connections must exceed workers x 30 for every web server, plus
+# worker may hold up to 20 PostgreSQL connections under load (two pools of 10, no overflow, see
+# bot/db.py): PostgreSQL's max_connections must exceed workers x 20 for every web server, plus
 # the scheduler's.
 workers = int(os.environ.get("MINYI_WORKERS") or len(os.sched_getaffinity(0)))
 worker_class = "gevent"
