@@ -136,7 +136,7 @@ def _attempt(svc: Services, message: Claimed, windows: list[Window], now: dateti
     """Send ``message`` on the channel the rules allow, falling back to its template once."""
     template_id, _ = svc.settings.template(message.template)
     channel, attempts = message.channel, message.attempts
-    if channel == "custom" and not _take_quota(svc.redis, message.openid, windows) and template_id:
+    if channel == "custom" and not _take_quota(svc.redis, message.openid, windows, now) and template_id:
         channel = "template"
     while True:
         attempts += 1
@@ -205,14 +205,18 @@ def _windows(engine: Engine, openid: str, now: datetime) -> list[Window]:
     return open_windows(row[0], row[1], now)
 
 
-def _take_quota(redis_client: redis.Redis, openid: str, windows: list[Window]) -> bool:
-    """Count one customer-service message against the first open window with room left."""
+def _take_quota(redis_client: redis.Redis, openid: str, windows: list[Window], now: datetime) -> bool:
+    """Count one customer-service message against the first open window with room left.
+
+    The count lives until the window ends, measured on our clock (``now``), not Redis's: an
+    absolute expiry would drop the count at once whenever the two clocks disagree."""
     for window in windows:
         key = f"minyi:cs-quota:{openid}:{window.kind}:{int(window.start.timestamp())}"
+        ttl = max(1, int((window.end - now + timedelta(minutes=5)).total_seconds()))
         try:
             with redis_client.pipeline() as pipe:
                 pipe.incr(key)
-                pipe.expireat(key, window.end + timedelta(minutes=5))
+                pipe.expire(key, ttl)
                 used, _ = pipe.execute()
         except redis.RedisError as error:
             log.warning("service-window quota unknown (Redis: %s); trying the window", error)
