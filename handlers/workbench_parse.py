@@ -8,18 +8,22 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from cases.numbering import ID_DIGITS
+
 VERBS = ("待办", "查看", "接单", "回复", "转街道", "转部门", "转上级", "退回", "指派", "反映", "帮助")
 SYNONYMS = {"答复": "回复", "转社区": "转街道", "详情": "查看", "待办事项": "待办", "我的待办": "待办",
             "列表": "待办", "使用帮助": "帮助", "help": "帮助", "?": "帮助", "退单": "退回",
             "转上级人大": "转上级", "提建议": "转上级"}
+# Every word that starts a command, the longest first (「待办事项」 before 「待办」).
+_LONGEST_FIRST = tuple(sorted([*VERBS, *SYNONYMS], key=len, reverse=True))
+_KNOWN = frozenset(_LONGEST_FIRST)
 WITHOUT_NUMBER = frozenset({"待办", "帮助", "反映"})
 NEEDS_TEXT = frozenset({"回复", "退回"})
 NEEDS_ARGUMENT = frozenset({"转部门", "指派"})  # a department, a representative's code
 
 # A case number whole (2026-000123) or its last digits, in ASCII digits (NFKC has folded
-# full-width ones); a case id longer than MAX_ID_DIGITS names no case (ids are signed 64-bit).
+# full-width ones); a case id longer than ID_DIGITS names no case (ids are signed 64-bit).
 _NUMBER = re.compile(r"(?:[0-9]{4}-)?([0-9]+)")
-MAX_ID_DIGITS = 18
 _SEPARATORS = " \t\r\n:,;.、，：；。"
 _LEADING = re.compile(r"^[\s:,;.、，：；。]+")
 
@@ -61,8 +65,7 @@ def parse(text: str) -> Command | Unparsed:
     all_folded, origins = _folded_with_origins(text)
     start = len(all_folded) - len(all_folded.lstrip(" \t\r\n#"))
     folded = all_folded[start:].rstrip()
-    words = sorted([*VERBS, *SYNONYMS], key=len, reverse=True)
-    said = next((word for word in words if folded.lower().startswith(word)), None)
+    said = next((word for word in _LONGEST_FIRST if folded.lower().startswith(word)), None)
     if said is None:
         head = re.split(r"[\s\d]", folded, maxsplit=1)[0]
         guess = next((verb for verb in VERBS if len(verb) >= 2 and _one_edit_apart(head, verb)), None)
@@ -78,13 +81,13 @@ def parse(text: str) -> Command | Unparsed:
     rest = folded[rest_at:]
     if verb == "帮助":
         wanted = fold(rest)
-        return Command(verb, argument=SYNONYMS.get(wanted, wanted) if wanted in (*VERBS, *SYNONYMS) else "")
+        return Command(verb, argument=SYNONYMS.get(wanted, wanted) if wanted in _KNOWN else "")
     if verb == "反映":
         return Command(verb, text=as_typed(rest_at)) if rest.strip() else Unparsed(verb)
     if verb in WITHOUT_NUMBER:
         return Command(verb)
     match = _NUMBER.match(rest)
-    if match is None or len(match.group(1)) > MAX_ID_DIGITS:
+    if match is None or len(match.group(1)) > ID_DIGITS:
         return Unparsed(verb)
     after = rest_at + match.end()
     argument = ""
