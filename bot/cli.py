@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import click
 
+from bot.cli_routing import routing
 from bot.codes import KINDS as CODE_KINDS
 from bot.config import ConfigError, load_settings
 
@@ -526,6 +527,8 @@ def _safe_url(url: str) -> str:
 
     return make_url(url).render_as_string(hide_password=True)
 
+
+main.add_command(routing)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -48,6 +48,10 @@ DEFAULTS: dict[str, Any] = {
     "scheduler.poll_seconds": 2,
     "posters.font_path": "",
     "posters.reply_working_days": 5,
+    "routing.category_tree": "",
+    "routing.category_phrases": "",
+    "routing.rules": "",
+    "routing.retrain_after_decisions": 50,
 }
 
 # What sandbox mode fills in: an account that exists only in the app's own fake of WeChat.
@@ -107,6 +111,10 @@ class Settings:
     scheduler_poll_seconds: int
     posters_font_path: str
     posters_reply_working_days: int
+    routing_category_tree: str
+    routing_category_phrases: str
+    routing_rules: str
+    routing_retrain_after_decisions: int
 
     @property
     def wechat_configured(self) -> bool:

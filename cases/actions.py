@@ -19,11 +19,12 @@ from cases import notices as notice_rules
 from cases.notices import CaseFacts, Notice
 from cases.numbering import case_number
 from cases.scope import Actor, CaseScope, covers, may
-from cases.status import ActorKind, CaseStatus, Tier
+from cases.status import CATEGORY_SEPARATOR, COLOURS, ActorKind, CaseStatus, Tier
 from cases.transitions import Step, TransitionError, apply
 from models import (
     Case,
     CaseEvent,
+    CaseSuggestion,
     Department,
     OutboxMessage,
     Proposal,
@@ -33,6 +34,7 @@ from models import (
     SubDistrict,
 )
 from models.staff import StaffRole
+from texts import routing as texts_routing
 
 
 class CaseNotFound(LookupError):
@@ -66,6 +68,8 @@ def perform(
     escalation_reason: str | None = None,
     hours: int = 0,
     note: str = "",
+    category: str | None = None,
+    colour: str | None = None,
     notify: bool = True,
 ) -> Performed:
     """Take ``action`` on the case for ``actor``; raises CaseNotFound, NotPermitted or
@@ -85,11 +89,13 @@ def perform(
     current_tier = Tier(case.tier) if case.tier else None
     if action == "reply" and tier is None:
         tier = current_tier or Tier.REPRESENTATIVE
-    step = apply(CaseStatus(case.status), action, tier=tier if action in ("accept", "assign", "reply") else current_tier, note=note)
+    step = apply(CaseStatus(case.status), action,
+                 tier=tier if action in ("accept", "assign", "reply", "classify") and tier else current_tier, note=note)
 
     changes, event_note = _changes(conn, case, step, now, tier=tier, department_id=department_id,
                                    representative_id=representative_id, merged_into_id=merged_into_id,
-                                   escalation_reason=escalation_reason, note=note)
+                                   escalation_reason=escalation_reason, note=note, category=category,
+                                   colour=colour)
     conn.execute(update(Case.__table__).where(Case.id == case_id).values(**changes))
     event_id = conn.execute(
         insert(CaseEvent.__table__).returning(CaseEvent.__table__.c.id),
@@ -111,7 +117,7 @@ def perform(
 
 
 def _changes(conn: Connection, case, step: Step, now: datetime, *, tier, department_id, representative_id,
-             merged_into_id, escalation_reason, note) -> tuple[dict, str]:
+             merged_into_id, escalation_reason, note, category, colour) -> tuple[dict, str]:
     """The case's columns after ``step``, and the event's note as the ledger reads it."""
     changes: dict = {"status": step.to_status, "updated_at": now}
     event_note = note
@@ -155,6 +161,10 @@ def _changes(conn: Connection, case, step: Step, now: datetime, *, tier, departm
         changes.update(escalated_at=now, escalation_reason=escalation_reason)
     elif action == "close":
         changes["closed_at"] = now
+    elif action == "classify":
+        changes.update(classified(tier, category, colour))
+        event_note = texts_routing.classified_note(changes.get("tier"), changes.get("category"),
+                                                   changes.get("colour"), note)
     elif action == "reopen":
         changes.update(closed_at=None, grouping_closed=True)
     elif action == "merge":
@@ -162,6 +172,17 @@ def _changes(conn: Connection, case, step: Step, now: datetime, *, tier, departm
             raise TransitionError("merging needs another case")
         changes["merged_into_id"] = merged_into_id
     return changes, event_note
+
+
+def classified(tier: Tier | None, category: str | None, colour: str | None) -> dict:
+    """What a 「classify」 step writes; refuses an empty step, an unknown colour, an overlong path."""
+    if tier is None and not category and not colour:
+        raise TransitionError("classifying needs a tier, a category or a colour")
+    if colour and colour not in COLOURS:
+        raise TransitionError(f"unknown colour {colour!r}; valid: {', '.join(COLOURS)}")
+    if category and (len(category) > 64 or not category.strip(CATEGORY_SEPARATOR).strip()):
+        raise TransitionError("a category is a path of the category tree, at most 64 characters")
+    return {key: value for key, value in (("tier", tier), ("category", category), ("colour", colour)) if value}
 
 
 def case_facts(conn: Connection, case_id: int, *, escalation_reason: str = "", hours: int = 0,
@@ -203,6 +224,7 @@ def case_facts(conn: Connection, case_id: int, *, escalation_reason: str = "", h
         department_openids=tuple(s.openid for s in staff if s.role == StaffRole.DEPARTMENT),
         district_openids=tuple(s.openid for s in staff if s.role == StaffRole.DISTRICT),
         merged_into=merged_into, escalation_reason=escalation_reason, hours=hours,
+        suggestion=conn.scalar(select(CaseSuggestion.detail).where(CaseSuggestion.case_id == case_id)),
     )
 
 

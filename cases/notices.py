@@ -18,6 +18,7 @@ from cases.scope import Actor
 from cases.status import ActorKind, Tier
 from texts import beijing_time, clip
 from texts import notices as words
+from texts import routing as routing_words
 
 # WeChat takes at most 2,048 bytes of text in one customer-service message.
 TEXT_LIMIT_BYTES = 2048
@@ -60,6 +61,7 @@ class CaseFacts:
     escalation_reason: str = ""
     hours: int = 0  # for "not taken within N working hours"
     extra: dict[str, str] = field(default_factory=dict)
+    suggestion: dict | None = None  # the routing engine's (cases.routing.engine.Suggestion.as_dict())
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT_BYTES) -> list[str]:
@@ -104,7 +106,7 @@ def for_step(action: str, actor: Actor, facts: CaseFacts, note: str, at: datetim
     values = {"number": facts.number, "short": facts.short, "who": actor.label or facts.committee,
               "unit": unit, "committee": facts.committee or names.SOME_COMMITTEE, "note": note,
               "other": facts.merged_into, "summary": summary, "time": time, "note_line": words.note_line(note),
-              "submitted": beijing_time(facts.submitted_at)}
+              "submitted": beijing_time(facts.submitted_at), "suggestion": routing_words.notice_lines(facts.suggestion)}
     notices: list[Notice] = []
 
     def tell_staff(openids, purpose, text, progress_key):
@@ -152,12 +154,14 @@ def for_step(action: str, actor: Actor, facts: CaseFacts, note: str, at: datetim
 
 
 def new_case(facts: CaseFacts, at: datetime) -> Notice | None:
-    """The representative's notice of a new case routed to them (sent by the scheduler)."""
+    """The representative's notice of a new case routed to them (sent by the scheduler), with
+    the routing suggestion when there is one."""
     if not facts.representative_openid:
         return None
     time = beijing_time(at)
     text = words.NEW_CASE.format(number=facts.number, short=facts.short, summary=clip(facts.summary, SUMMARY_CHARS),
-                                 submitted=beijing_time(facts.submitted_at))
+                                 submitted=beijing_time(facts.submitted_at),
+                                 suggestion=routing_words.notice_lines(facts.suggestion))
     line = words.progress(words.STAFF_PROGRESS["new_case"], summary=facts.summary)
     return Notice(facts.representative_openid, "new_case", text, STAFF_TEMPLATE,
                   {"number": facts.number, "text": line, "time": time})

@@ -50,10 +50,10 @@ class CaseScope:
 
 # What each kind of actor may do, within their scope.
 CLERK_ACTIONS = frozenset({"accept", "reply", "assign", "route", "merge", "invalidate", "close", "reopen",
-                           "escalate"})
+                           "escalate", "classify"})
 ACTIONS = {
     ActorKind.RESIDENT: frozenset({"withdraw", "reopen", "close"}),
-    ActorKind.REPRESENTATIVE: frozenset({"accept", "reply", "assign", "return"}),
+    ActorKind.REPRESENTATIVE: frozenset({"accept", "reply", "assign", "return", "classify"}),
 }
 STAFF_ACTIONS = {
     StaffRole.DISTRICT: CLERK_ACTIONS,

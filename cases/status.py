@@ -28,6 +28,12 @@ class Tier(StrEnum):
     HIGHER_CONGRESS = "higher_congress"  # 4 上级人大
 
 
+# A case's colour as 襄州 uses them: 蓝 即办, 黄 协办, 红 上报 (hazards to life and property).
+COLOURS = ("蓝", "黄", "红")
+# Levels of a category path in the category tree: 城乡建设/城市建设和市政管理/环境卫生.
+CATEGORY_SEPARATOR = "/"
+
+
 class RepresentativeLevel(StrEnum):
     PROVINCE = "province"
     CITY = "city"
@@ -43,6 +49,10 @@ class MessageKind(StrEnum):
     SHORTVIDEO = "shortvideo"
     LOCATION = "location"
     LINK = "link"
+
+
+# The kinds of message that carry words: text, a voice note's recognised text, a link's title.
+SPOKEN_KINDS = (MessageKind.TEXT, MessageKind.VOICE, MessageKind.LINK)
 
 
 class ActorKind(StrEnum):

@@ -6,6 +6,7 @@
         ├─route: a clerk gives it to a representative;  return: the representative sends it back
     side exits: merge, invalidate, withdraw; a resident's 不满意 reopens a replied or closed case.
     escalate: passed to the working committee because nobody else would hear it (status kept).
+    classify: the category, colour or tier set or corrected (status kept).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ TRANSITIONS: dict[str, tuple[frozenset[CaseStatus], CaseStatus | None]] = {
     "return": (frozenset({S.SUBMITTED, S.ACCEPTED}), S.SUBMITTED),
     "route": (frozenset({S.SUBMITTED}), UNCHANGED),
     "escalate": (frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED}), UNCHANGED),
+    # a person sets or corrects the category, colour or tier (each one a lesson for the suggestions)
+    "classify": (frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED, S.REPLIED, S.CLOSED}), UNCHANGED),
 }
 
 # Tier 1 is answered by the representative; the other tiers are handed to someone.

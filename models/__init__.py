@@ -8,6 +8,7 @@ from models.inbound import InboundMessage
 from models.outbox import OutboxMessage
 from models.representative import BindToken, QrCodeIssue, Representative, representative_contact_points
 from models.resident import Resident, ResidentScan
+from models.routing import CaseSuggestion, RoutingModel
 from models.staff import StaffRole, StaffUser
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseMessage",
+    "CaseSuggestion",
     "ContactPoint",
     "Department",
     "District",
@@ -27,6 +29,7 @@ __all__ = [
     "Representative",
     "Resident",
     "ResidentScan",
+    "RoutingModel",
     "StaffRole",
     "StaffUser",
     "SubDistrict",

@@ -28,7 +28,8 @@ class Case(Base):
     contact_point_id: Mapped[int | None] = mapped_column(ForeignKey("contact_points.id"))
     sub_district_id: Mapped[int | None] = mapped_column(ForeignKey("sub_districts.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
-    category: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str | None] = mapped_column(String(64))   # a path of the category tree, a/b/c
+    colour: Mapped[str | None] = mapped_column(String(8))      # 蓝 即办 / 黄 协办 / 红 上报
     tier: Mapped[Tier | None] = mapped_column(StrEnumColumn(Tier, 20))
     status: Mapped[CaseStatus] = mapped_column(StrEnumColumn(CaseStatus, 16))
     summary: Mapped[str] = mapped_column(String(200), default="")

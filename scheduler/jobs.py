@@ -12,6 +12,7 @@ from bot.services import Services
 from scheduler.media import fetch_media
 from scheduler.notices import escalate_unheard_cases, queue_new_case_notices
 from scheduler.outbox import deliver_outbox
+from scheduler.routing import retrain_when_due, suggest_new_cases
 
 
 @dataclass(frozen=True)
@@ -25,10 +26,12 @@ log = logging.getLogger("minyi.scheduler")
 
 # In this order within one pass: a notice queued is sent in the same pass.
 JOBS = (
+    Job("routing.suggest", suggest_new_cases, "suggest tier, department, category and colour for complete cases"),
     Job("notices.new_cases", queue_new_case_notices, "tell representatives of new cases"),
     Job("cases.escalate_unheard", escalate_unheard_cases, "pass unheard cases to the working committee"),
     Job("outbox.deliver", deliver_outbox, "push queued messages to WeChat"),
     Job("media.fetch", fetch_media, "download residents' photos, voice notes and videos"),
+    Job("routing.retrain", retrain_when_due, "retrain the suggestions once enough new decisions have arrived"),
 )
 
 

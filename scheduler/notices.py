@@ -18,6 +18,7 @@ from bot.services import Services
 from cases import actions, calendar
 from cases import notices as notice_rules
 from cases.notifications import NEW_CASE_NOTICE_WITHIN
+from cases.routing import store as routing
 from cases.scope import SYSTEM
 from cases.status import CaseStatus
 from models import Case, CaseEvent, OutboxMessage, Representative
@@ -28,7 +29,9 @@ BATCH = 50
 
 
 def queue_new_case_notices(svc: Services, now: datetime) -> int:
-    """A representative with a bound WeChat hears of each new case routed to them, once."""
+    """A representative with a bound WeChat hears of each new case routed to them, once, when its
+    text is complete (the resident's grouping window has closed), with the routing suggestion."""
+    window = timedelta(minutes=svc.settings.intake_join_window_minutes)
     submitted = (select(func.min(CaseEvent.id)).where(CaseEvent.case_id == Case.id, CaseEvent.action == "submit")
                  .scalar_subquery())
     with svc.engine.begin() as conn:
@@ -37,7 +40,7 @@ def queue_new_case_notices(svc: Services, now: datetime) -> int:
             .join(Representative, Representative.id == Case.representative_id)
             .where(
                 Case.status == CaseStatus.SUBMITTED, Case.escalated_at.is_(None),
-                Case.created_at >= now - NEW_CASE_NOTICE_WITHIN,
+                Case.created_at >= now - NEW_CASE_NOTICE_WITHIN, routing.text_complete(window, now),
                 Representative.openid.is_not(None),
                 ~exists().where(and_(OutboxMessage.purpose == "new_case", OutboxMessage.case_id == Case.id,
                                      OutboxMessage.openid == Representative.openid)),

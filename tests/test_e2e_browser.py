@@ -150,6 +150,11 @@ def test_a_resident_reports_and_the_representative_answers_from_the_phone(minyi,
     page.get_by_test_id("send-landmark").click()
     expect(bubbles.filter(has_text=f"已补充到{number}")).to_have_count(2)
     expect(page.get_by_test_id("error")).to_be_empty()
+    # Saying 「新问题」 closes the grouping window at once (else the case waits for 10 quiet minutes):
+    # its text is complete, so the scheduler suggests a tier and tells the representative.
+    page.get_by_test_id("text-input").fill("新问题")
+    page.get_by_test_id("send-text").click()
+    expect(bubbles.filter(has_text="请直接发送您要反映的新问题")).to_have_count(1)
 
     # The representative's phone: the new-case notice arrives, pushed by the scheduler.
     page.get_by_test_id("phone-select").select_option(rep.openid)
@@ -157,6 +162,9 @@ def test_a_resident_reports_and_the_representative_answers_from_the_phone(minyi,
     notice = page.locator("[data-testid=bubble][data-side=account]").filter(has_text=number)
     expect(notice).to_have_count(1, timeout=15_000)
     assert notice.get_attribute("data-via") in ("custom", "template")
+    if notice.get_attribute("data-via") == "custom":   # a template message has no room for it
+        expect(notice).to_contain_text("系统建议：")
+        expect(notice).to_contain_text("「路灯」")
 
     with engine.connect() as conn:
         case_id = int(number.split("-")[1])

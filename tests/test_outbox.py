@@ -111,6 +111,8 @@ def test_a_new_case_reaches_its_representative_once(app, wechat, db, clock, worl
     wechat.text(phone, "帮助")  # the representative wrote: our records open the 48-hour window
     wechat.scan_poster("o-resident", "wang01")
     wechat.text("o-resident", "小区门口的路灯坏了一个月了")
+    assert queue_new_case_notices(svc, clock.now()) == 0   # the resident may still add to it
+    clock.advance(minutes=10)
     assert queue_new_case_notices(svc, clock.now()) == 1
     assert queue_new_case_notices(svc, clock.now()) == 0  # queued once
     assert deliver_outbox(svc, clock.now()) == 1

@@ -67,9 +67,9 @@ def test_what_may_not_happen(status, action, kwargs):
         apply(status, action, **kwargs)
 
 
-def test_terminal_statuses_allow_nothing_but_reopening_closed_cases():
+def test_terminal_statuses_allow_nothing_but_reopening_or_classifying_closed_cases():
     assert allowed_actions(S.MERGED) == allowed_actions(S.INVALID) == allowed_actions(S.WITHDRAWN) == []
-    assert allowed_actions(S.CLOSED) == ["reopen"]
+    assert set(allowed_actions(S.CLOSED)) == {"reopen", "classify"}   # the ledger's category may be corrected
     assert set(allowed_actions(S.SUBMITTED)) == {"accept", "assign", "reply", "merge", "invalidate", "withdraw",
-                                                 "return", "route", "escalate"}
+                                                 "return", "route", "escalate", "classify"}
     assert {target for _, target in TRANSITIONS.values() if target} == set(S)

@@ -72,6 +72,7 @@ def pushed(world, openid: str) -> list[str]:
 def reported(wechat, world, clock, app, text="小区东门的路灯坏了一个多月，晚上很黑。") -> str:
     wechat.scan_poster(RESIDENT, "wang01")
     reply = says(wechat, world, clock, RESIDENT, text)
+    clock.advance(minutes=10)  # the grouping window closes: the representative hears of the case
     run_pass(services(app), clock.now())
     return re.search(r"\d{4}-\d{6}", reply).group()
 
@@ -81,6 +82,7 @@ def test_the_loop_answer_in_full_and_progress(app, wechat, world, clock, db, pho
     [notice] = pushed(world, REP)
     assert f"编号{number}" in notice and "路灯坏了" in notice and "案件" not in notice
     assert "接单 1" in notice and "回复 1" in notice
+    assert "系统建议：" in notice and "「路灯」" in notice   # the routing suggestion and its evidence
 
     answer = "您好，已联系物业，明天上午更换灯具。如还有问题请随时告诉我。"
     done = says(wechat, world, clock, REP, f"回复 {number} {answer}")

@@ -38,9 +38,10 @@ RESIDENT_PROGRESS = {
 COMMANDS_HINT = "回复“查看 {short}”看详情，“接单 {short}”接单，“回复 {short} 内容”直接答复群众。"
 CLERK_HINT = "回复“查看 {short}”看详情，“指派 {short} 代表编号”交给代表，“转部门 {short} 部门”请部门办理。"
 
-NEW_CASE = "【新的群众反映】编号{number}\n{summary}\n提交时间：{submitted}\n" + COMMANDS_HINT
-ESCALATED = "【请{committee}安排】编号{number}：{reason}。\n{summary}\n提交时间：{submitted}\n" + CLERK_HINT
-ESCALATED_TO_DISTRICT = "【请区人大常委会安排】编号{number}：{reason}。\n{summary}\n提交时间：{submitted}\n" + CLERK_HINT
+NEW_CASE = "【新的群众反映】编号{number}\n{summary}\n提交时间：{submitted}\n{suggestion}" + COMMANDS_HINT
+ESCALATED = "【请{committee}安排】编号{number}：{reason}。\n{summary}\n提交时间：{submitted}\n{suggestion}" + CLERK_HINT
+ESCALATED_TO_DISTRICT = ("【请区人大常委会安排】编号{number}：{reason}。\n{summary}\n提交时间：{submitted}\n{suggestion}"
+                         + CLERK_HINT)
 ESCALATION_REASONS = {
     "no_representative": "群众没有选定代表",
     "no_sub_district": "群众没有选定联系点，也没有选定代表",

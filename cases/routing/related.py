@@ -1,0 +1,119 @@
+"""Related cases: the open cases of a case's sub-district that say much the same thing or were
+reported within 200 m of it, best first: candidates for merging (并案), and the sign of a problem
+many residents raise at once (热点).
+
+``rank`` is pure (texts and places in, ranking out); ``related_cases`` reads the database for it.
+Text similarity is the cosine of the two messages' words and character pairs, each weighted by how
+rare it is among the candidates (a word every case uses, 「小区」, says little).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, select
+
+from cases.geo import distance_m
+from cases.numbering import case_number
+from cases.routing.text import features, segment
+from cases.status import OPEN_STATUSES, SPOKEN_KINDS, MessageKind
+from models import Case, CaseMessage
+
+RADIUS_M = 200.0
+MIN_SIMILARITY = 0.12
+CANDIDATES = 500                      # the most recent open cases of the sub-district looked at
+LOOK_BACK = timedelta(days=180)
+PLACE_WEIGHT = 0.3                    # being on the spot counts, less than saying the same thing
+
+
+@dataclass(frozen=True)
+class Reported:
+    """What ranking needs of a case: its text and where it is (None when no location was sent)."""
+
+    case_id: int
+    text: str
+    place: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Related:
+    case_id: int
+    similarity: float            # 0–1
+    distance_m: float | None     # None when either case has no location
+    score: float
+    shared: tuple[str, ...]      # the words that weigh most in the similarity, for the clerk
+    number: str = ""
+    summary: str = ""
+
+
+def rank(target: Reported, candidates: Sequence[Reported], *, radius_m: float = RADIUS_M,
+         min_similarity: float = MIN_SIMILARITY, limit: int = 10) -> list[Related]:
+    """Candidates that share enough words with ``target`` or lie within ``radius_m`` of it,
+    best first (similarity, plus up to PLACE_WEIGHT for being close)."""
+    others = [c for c in candidates if c.case_id != target.case_id]
+    bags = {c.case_id: set(features(segment(c.text))) for c in others}
+    mine = set(features(segment(target.text)))
+    seen = Counter(f for bag in bags.values() for f in bag)
+    n = len(others)
+
+    def weight(feature: str) -> float:   # smoothed inverse document frequency over the candidates
+        return math.log((1 + n) / (1 + seen[feature])) + 1.0
+
+    my_norm = math.sqrt(sum(weight(f) ** 2 for f in mine)) or 1.0
+    found = []
+    for other in others:
+        bag = bags[other.case_id]
+        common = mine & bag
+        norm = math.sqrt(sum(weight(f) ** 2 for f in bag)) or 1.0
+        similarity = sum(weight(f) ** 2 for f in common) / (my_norm * norm)
+        distance = None
+        if target.place and other.place:
+            distance = distance_m(*target.place, *other.place)
+        near = distance is not None and distance <= radius_m
+        if similarity < min_similarity and not near:
+            continue
+        score = similarity + (PLACE_WEIGHT * (1 - distance / radius_m) if near else 0.0)
+        shared = tuple(f[1:] for f in sorted((f for f in common if f[0] == "w"), key=weight, reverse=True)[:5])
+        found.append(Related(other.case_id, round(similarity, 3), None if distance is None else round(distance, 1),
+                             round(score, 3), shared))
+    found.sort(key=lambda r: (-r.score, r.case_id))
+    return found[:limit]
+
+
+def related_cases(conn: Connection, case_id: int, now: datetime, *, limit: int = 10) -> list[Related]:
+    """The open cases of the case's sub-district related to it (see ``rank``), with their numbers."""
+    case = conn.execute(select(Case.id, Case.sub_district_id).where(Case.id == case_id)).first()
+    if case is None or case.sub_district_id is None:
+        return []
+    ids = conn.scalars(
+        select(Case.id).where(Case.sub_district_id == case.sub_district_id, Case.id != case_id,
+                              Case.status.in_(OPEN_STATUSES), Case.merged_into_id.is_(None),
+                              Case.created_at >= now - LOOK_BACK)
+        .order_by(Case.id.desc()).limit(CANDIDATES)).all()
+    reported = _reported(conn, [case_id, *ids])
+    target = reported.pop(case_id, Reported(case_id, ""))
+    ranked = rank(target, list(reported.values()), limit=limit)
+    if not ranked:
+        return []
+    cases = {row.id: row for row in conn.execute(
+        select(Case.id, Case.created_at, Case.summary).where(Case.id.in_([r.case_id for r in ranked])))}
+    return [Related(r.case_id, r.similarity, r.distance_m, r.score, r.shared,
+                    case_number(r.case_id, cases[r.case_id].created_at), cases[r.case_id].summary) for r in ranked]
+
+
+def _reported(conn: Connection, case_ids: list[int]) -> dict[int, Reported]:
+    texts: dict[int, list[str]] = {case_id: [] for case_id in case_ids}
+    places: dict[int, tuple[float, float]] = {}
+    for row in conn.execute(
+            select(CaseMessage.case_id, CaseMessage.kind, CaseMessage.content, CaseMessage.latitude,
+                   CaseMessage.longitude)
+            .where(CaseMessage.case_id.in_(case_ids)).order_by(CaseMessage.id)):
+        if row.kind == MessageKind.LOCATION and row.latitude is not None and row.longitude is not None:
+            places[row.case_id] = (row.latitude, row.longitude)    # the latest place the resident sent
+        elif row.kind in SPOKEN_KINDS and row.content:
+            texts[row.case_id].append(row.content)
+    return {case_id: Reported(case_id, "\n".join(parts), places.get(case_id)) for case_id, parts in texts.items()}
