@@ -130,8 +130,23 @@ def load(session: Session, now: datetime, seed: int = 2026) -> Loaded:
         _file_case(session, rng, now, resident, rep, report, final, departments, staff, sub_districts,
                    contact_points, filed)
     loaded.cases = len(filed)
+    session.flush()
+    _suggest(session, [case for case, _ in filed], now)
     session.commit()
     return loaded
+
+
+def _suggest(session: Session, cases: list[Case], now: datetime) -> None:
+    """The routing suggestion of every demo case, from the packaged rules (the scheduler makes
+    them for new cases only)."""
+    from cases.routing import store
+    from cases.routing.engine import Engine
+    from cases.routing.rules import load as load_rules
+
+    conn = session.connection()
+    engine = Engine(load_rules(), department_names={d.code: d.name for d in session.scalars(select(Department))})
+    for case in cases:
+        store.suggest_case(conn, engine, case.id, now)
 
 
 def _pick_report(rng: random.Random, final: CaseStatus) -> tuple:

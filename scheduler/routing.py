@@ -12,6 +12,8 @@ from cases.routing import store
 from cases.routing.rules import Rules, RulesError
 
 FILE_KEYS = ("routing.category_tree", "routing.category_phrases", "routing.rules")
+RETRAIN_CHECK_SECONDS = 600   # counting decisions scans the cases: once in ten minutes is enough
+RETRAIN_CHECK_KEY = "minyi:routing:retrain-check"
 
 
 def rules_loader(settings: Settings) -> store.LoadRules:
@@ -33,7 +35,10 @@ def suggest_new_cases(svc: Services, now: datetime) -> int:
 
 
 def retrain_when_due(svc: Services, now: datetime) -> int:
-    """1 when a model was trained (promoted or not), else 0."""
+    """1 when a model was trained (promoted or not), else 0. Every scheduler pass calls it; it
+    looks at most once per RETRAIN_CHECK_SECONDS across all schedulers."""
+    if not svc.redis.set(RETRAIN_CHECK_KEY, now.isoformat(), nx=True, ex=RETRAIN_CHECK_SECONDS):
+        return 0
     done = store.retrain(svc.engine, rules_loader(svc.settings), now,
                          after_decisions=svc.settings.routing_retrain_after_decisions)
     return 0 if done is None else 1

@@ -79,6 +79,17 @@ def test_sixty_cases_over_every_status_and_tier(db, loaded):
             assert case.department_id is not None
 
 
+def test_every_demo_case_carries_a_suggestion_to_compare_with_what_people_chose(db, loaded):
+    from models import CaseSuggestion
+
+    suggestions = {s.case_id: s for s in db.scalars(select(CaseSuggestion))}
+    cases = db.scalars(select(Case)).all()
+    assert set(suggestions) == {case.id for case in cases}
+    agreeing = sum(suggestions[c.id].category and suggestions[c.id].category.split("/")[0] == c.category.split("/")[0]
+                   for c in cases)
+    assert agreeing >= 0.7 * len(cases)   # the rules alone agree with the demo's clerks on most top classes
+
+
 def test_every_timeline_is_one_the_lifecycle_allows(db, loaded):
     for case in db.scalars(select(Case)):
         events = db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()

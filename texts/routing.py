@@ -10,6 +10,7 @@ UNSURE = "暂无把握"
 
 PHRASE_EVIDENCE = "「{phrase}」→{label}"
 FROM_CATEGORY = "{label}（由类别推断）"
+FROM_DEPARTMENT = "{label}（由承办部门{department}推断）"
 LEARNED_WORDS = "以往同类决定中的词：{words}"
 DEFAULT_COLOUR = "{tier}的默认颜色"
 

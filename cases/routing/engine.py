@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -96,16 +97,18 @@ class Head:
         return totals, hits
 
     def guess(self, seg: Segmented, feats: Sequence[str], hits: list[Hit] | None = None,
-              bonus: dict[str, float] | None = None, describe: Callable[[str], str] = str) -> Guess:
+              bonus: dict[str, float] | None = None, describe: Callable[[str], str] = str,
+              because: str = "") -> Guess:
+        """``because``: why ``bonus`` speaks for its labels, as the evidence says it."""
         totals, hits = self.scores(seg, feats, hits, bonus)
-        return decide(totals, self._evidence(hits, feats, bonus, describe))
+        return decide(totals, self._evidence(hits, feats, bonus, describe, because))
 
-    def _evidence(self, hits, feats, bonus, describe) -> Callable[[str], tuple[str, ...]]:
+    def _evidence(self, hits, feats, bonus, describe, because) -> Callable[[str], tuple[str, ...]]:
         def for_label(label: str) -> tuple[str, ...]:
             spoken = sorted((h for h in hits if _speaks_for(h.label, label)), key=lambda h: -h.weight)
             said = [words.PHRASE_EVIDENCE.format(phrase=h.phrase, label=describe(h.label)) for h in spoken[:4]]
             if bonus and bonus.get(label):
-                said.append(words.FROM_CATEGORY.format(label=describe(label)))
+                said.append(because.format(label=describe(label)))
             if self.learned and self.learned.blend and label in self.learned.model.labels:
                 learned_words = self.learned.model.evidence(feats, label, limit=4)
                 if learned_words:
@@ -159,9 +162,12 @@ class Engine:
         category = self.heads["category"].guess(seg, feats, _top(path_hits))
         category = self._deepen(category, path_hits)
         department = self.heads["department"].guess(seg, feats, bonus=self._departments_for(category),
-                                                     describe=self.department_name)
+                                                     describe=self.department_name, because=words.FROM_CATEGORY)
         tier_bonus = {"department": DEPARTMENT_TO_TIER * department.confidence} if department.label else {}
-        tier = self.heads["tier"].guess(seg, feats, bonus=tier_bonus, describe=_tier_name)
+        tier = self.heads["tier"].guess(
+            seg, feats, bonus=tier_bonus, describe=_tier_name,
+            because=words.FROM_DEPARTMENT.format(department=self.department_name(department.label or ""),
+                                                 label="{label}"))
         colour = self.heads["colour"].guess(seg, feats, describe=lambda c: words.COLOUR_LABELS.get(c, c))
         if colour.label is None and tier.label in self.rules.colour_by_tier:
             colour = Guess(self.rules.colour_by_tier[tier.label], 0.5,
@@ -248,7 +254,9 @@ def learn(rules: Rules, decisions: dict[str, list[tuple[str, str]]], seed: int =
     """Learned heads from (text, label) decisions per head; a head with too few decisions, or
     fewer than two different answers, learns nothing (the phrases go on deciding alone)."""
     base = Engine(rules)
-    read: dict[str, tuple[Segmented, list[str]]] = {}    # each text segmented once for every head
+    # Each text is read once for every head, kept as its distinct features, interned: a
+    # district's vocabulary is shared by its decisions (100,000 of them fit in a few hundred MB).
+    read: dict[str, tuple[str, ...]] = {}
     learned = {}
     for name, examples in decisions.items():
         if len(examples) < MIN_EXAMPLES or len({label for _, label in examples}) < 2:
@@ -256,22 +264,21 @@ def learn(rules: Rules, decisions: dict[str, list[tuple[str, str]]], seed: int =
         rows = []
         for text, label in examples:
             if text not in read:
-                seg = segment(text)
-                read[text] = (seg, features(seg))
-            rows.append((*read[text], label))
+                read[text] = tuple({sys.intern(f) for f in features(segment(text))})
+            rows.append((text, read[text], label))
         labels = tuple(dict.fromkeys([*base.heads[name].labels, *(label for *_, label in rows)]))
         learned[name] = _fit(base, name, labels, rows, seed)
     return learned
 
 
-def _fit(base: Engine, name: str, labels: tuple[str, ...], rows: list[tuple[Segmented, list[str], str]],
+def _fit(base: Engine, name: str, labels: tuple[str, ...], rows: list[tuple[str, tuple[str, ...], str]],
          seed: int) -> Learned:
     """The model of all ``rows``, and its blend: the weight beside the phrases that did best on
     decisions held out of training (five folds over at most CV_SAMPLE of them)."""
     order = list(range(len(rows)))
     random.Random(seed).shuffle(order)
     order = order[:CV_SAMPLE]
-    cold = {i: base.cold_totals(name, rows[i][0], rows[i][1], labels) for i in order}
+    cold = {i: base.cold_totals(name, segment(rows[i][0]), rows[i][1], labels) for i in order}
     learned: dict[int, dict[str, float]] = {}
     for k in range(FOLDS):
         held = order[k::FOLDS]

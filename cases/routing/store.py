@@ -25,6 +25,7 @@ from models import Case, CaseMessage, CaseSuggestion, Department, RoutingModel
 log = logging.getLogger(__name__)
 
 BATCH = 50
+SUGGEST_WITHIN = timedelta(days=3)   # older cases without one (filed before an upgrade) are left alone
 HELD_BACK = 0.2            # the most recent share of decisions a candidate model is judged on
 MIN_HELD_BACK = 10
 
@@ -92,7 +93,8 @@ def suggest_pending(engine: DbEngine, load_rules: LoadRules, window: timedelta, 
     """Suggest for every case whose text is complete and that has none yet (the scheduler's job)."""
     with engine.begin() as conn:
         due = conn.scalars(
-            select(Case.id).where(text_complete(window, now), Case.merged_into_id.is_(None),
+            select(Case.id).where(Case.created_at >= now - SUGGEST_WITHIN, text_complete(window, now),
+                                  Case.merged_into_id.is_(None),
                                   ~select(CaseSuggestion.id).where(CaseSuggestion.case_id == Case.id).exists())
             .order_by(Case.id).limit(BATCH)).all()
         if not due:
