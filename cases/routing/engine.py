@@ -23,7 +23,7 @@ from cases.status import Tier
 from texts import routing as words
 
 HEADS = ("category", "tier", "department", "colour")
-BLENDS = (0.0, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.5, 4.0)
+BLENDS = (0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 10.0)
 FOLDS = 5
 MIN_EXAMPLES = 20      # fewer decisions than this teach nothing yet: the phrases decide
 CV_SAMPLE = 3000       # the blend is chosen on at most this many decisions (the model learns from all)

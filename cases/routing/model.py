@@ -17,6 +17,9 @@ from dataclasses import dataclass
 SMOOTHING = 0.5
 MAX_FEATURES = 40_000   # the most frequent features kept: bounds the stored model's size
 MIN_COUNT = 2           # a feature seen in one message only says nothing general
+# The features' sum is divided by (their number)**LENGTH_POWER: a long message is not that many
+# times more certain than a short one (naive Bayes counts correlated words as independent).
+LENGTH_POWER = 0.9
 
 
 @dataclass
@@ -47,14 +50,19 @@ class NaiveBayes:
         return cls(labels, log_prior, weights)
 
     def scores(self, features: Iterable[str]) -> dict[str, float]:
-        """Log-odds per label (up to a constant), summed over the distinct known features."""
-        totals = list(self.log_prior)
+        """Log-odds per label (up to a constant): the log prior plus the distinct known
+        features' weights, their sum damped by the number of them (LENGTH_POWER)."""
+        totals = [0.0] * len(self.labels)
+        known = 0
         for feature in set(features):
             row = self.weights.get(feature)
             if row is not None:
+                known += 1
                 for i, value in enumerate(row):
                     totals[i] += value
-        return dict(zip(self.labels, totals, strict=True))
+        scale = max(known, 1) ** LENGTH_POWER
+        return {label: prior + total / scale
+                for label, prior, total in zip(self.labels, self.log_prior, totals, strict=True)}
 
     def evidence(self, features: Iterable[str], label: str, limit: int = 5) -> list[str]:
         """The features that spoke most for ``label``, without their kind prefix."""
