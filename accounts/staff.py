@@ -30,9 +30,10 @@ def check_new_account(username: str, role: str, unit_code: str | None) -> StaffR
         staff_role = StaffRole(role)
     except ValueError:
         raise AccountError(f"role must be one of {', '.join(r.value for r in StaffRole)}") from None
-    if staff_role is StaffRole.DISTRICT and unit_code:
-        raise AccountError("a district account covers the whole district: give no unit")
-    if staff_role is not StaffRole.DISTRICT and not unit_code:
+    whole_district = staff_role in (StaffRole.DISTRICT, StaffRole.OBSERVER)
+    if whole_district and unit_code:
+        raise AccountError(f"a {staff_role.value} account covers the whole district: give no unit")
+    if not whole_district and not unit_code:
         raise AccountError(f"a {staff_role.value} account needs its unit's code")
     return staff_role
 

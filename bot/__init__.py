@@ -23,6 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
     ``serving``: the app is about to serve or run the scheduler (gunicorn, ``minyi run``,
     ``minyi scheduler``): logging is set up if nothing has set it up, and what an operator must
     know at start is logged. Commands that only use the app's services pass False."""
+    import console
     import sandbox
     from bot import health, logs, webhook
     from bot.clock import SystemClock
@@ -77,6 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
     app.register_blueprint(webhook.bp)
     health.init_app(app)
     sandbox.init_app(app)
+    console.init_app(app)
     app.register_error_handler(HTTPException, _plain_http_error)
     app.register_error_handler(Exception, _plain_server_error)
 

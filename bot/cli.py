@@ -10,6 +10,7 @@ import click
 from bot.cli_routing import routing
 from bot.codes import KINDS as CODE_KINDS
 from bot.config import ConfigError, load_settings
+from models.staff import StaffRole
 
 
 def _app(overrides=None, *, serving: bool = False):
@@ -165,7 +166,7 @@ def user() -> None:
 
 @user.command("create")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["subdistrict", "department", "district"]))
+@click.option("--role", required=True, type=click.Choice([role.value for role in StaffRole]))
 @click.option("--unit", "unit_code", help="Code of the sub-district or department the account serves "
               "(`minyi codes sub-districts` / `minyi codes departments` list them).")
 @click.option("--name", "display_name", default="", help="Name shown in the console.")

@@ -48,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "scheduler.poll_seconds": 2,
     "posters.font_path": "",
     "posters.reply_working_days": 5,
+    "console.secure_cookies": False,
     "routing.category_tree": "",
     "routing.category_phrases": "",
     "routing.rules": "",
@@ -111,6 +112,7 @@ class Settings:
     scheduler_poll_seconds: int
     posters_font_path: str
     posters_reply_working_days: int
+    console_secure_cookies: bool
     routing_category_tree: str
     routing_category_phrases: str
     routing_rules: str

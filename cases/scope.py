@@ -72,7 +72,7 @@ def covers(actor: Actor, case: CaseScope) -> bool:
         case ActorKind.REPRESENTATIVE:
             return actor.id is not None and case.representative_id == actor.id
         case ActorKind.STAFF:
-            if actor.role is StaffRole.DISTRICT:
+            if actor.role in (StaffRole.DISTRICT, StaffRole.OBSERVER):
                 return True
             if actor.role is StaffRole.SUBDISTRICT:
                 return actor.sub_district_id is not None and case.sub_district_id == actor.sub_district_id
@@ -91,7 +91,7 @@ def clause(actor: Actor) -> ColumnElement[bool]:
         case ActorKind.REPRESENTATIVE:
             return Case.representative_id == actor.id if actor.id is not None else false()
         case ActorKind.STAFF:
-            if actor.role is StaffRole.DISTRICT:
+            if actor.role in (StaffRole.DISTRICT, StaffRole.OBSERVER):
                 return true()
             if actor.role is StaffRole.SUBDISTRICT and actor.sub_district_id is not None:
                 return Case.sub_district_id == actor.sub_district_id

@@ -16,6 +16,7 @@ class StaffRole(StrEnum):
     SUBDISTRICT = "subdistrict"  # 人大街道工委: the cases of one sub-district
     DEPARTMENT = "department"  # 承办单位联络员: the cases assigned to one department
     DISTRICT = "district"  # 区人大常委会 人代工委: the whole district
+    OBSERVER = "observer"  # read-only: sees the whole district, takes no step
 
 
 class StaffUser(Base):

@@ -1,0 +1,230 @@
+"""The staff console: logging in (CSRF, throttling, sessions), the scope rule on every page and
+action as a matrix of roles × cases, queues, the case page (escaped, masked), acting through
+``perform``, and photos from local storage."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from accounts.staff import create_staff_user
+from bot.services import services
+from cases.status import CaseStatus, MessageKind, Tier
+from models import Attachment, Case, CaseMessage, Department, OutboxMessage, Resident
+from tests.escaping import PAYLOADS, assert_escaped
+
+PASSWORD = "correct-horse-42"
+ACCOUNTS = {  # username → role, unit
+    "district": ("district", None),
+    "east": ("subdistrict", "dongjie"),
+    "west": ("subdistrict", "xijie"),
+    "cg": ("department", "cg"),
+    "observer": ("observer", None),
+}
+
+
+@pytest.fixture
+def staff(db, district, clock):
+    db.add(Department(district_id=district["sub_districts"]["east"].district_id, code="cg", name="区城市管理执法局"))
+    db.flush()
+    for username, (role, unit) in ACCOUNTS.items():
+        create_staff_user(db, username=username, display_name=username, role=role, unit_code=unit,
+                          password=PASSWORD, now=clock.now())
+    db.commit()
+    return district
+
+
+def _csrf(client, path="/console/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def login(client, username: str, password: str = PASSWORD):
+    return client.post("/console/login", data={"csrf_token": _csrf(client), "username": username,
+                                               "password": password})
+
+
+def _case(db, clock, text: str, *, sub_district, rep=None, status=CaseStatus.SUBMITTED, **columns) -> Case:
+    resident = Resident(openid=f"o-console-{db.scalar(select(Resident.id).order_by(Resident.id.desc())) or 0}",
+                        created_at=clock.now())
+    db.add(resident)
+    db.flush()
+    case = Case(resident_id=resident.id, representative_id=rep.id if rep else None, sub_district_id=sub_district.id,
+                status=status, summary=text[:200], created_at=clock.now(), updated_at=clock.now(),
+                last_message_at=clock.now(), **columns)
+    db.add(case)
+    db.flush()
+    db.add(CaseMessage(case_id=case.id, kind=MessageKind.TEXT, content=text, created_at=clock.now()))
+    db.commit()
+    return case
+
+
+@pytest.fixture
+def cases(db, clock, staff):
+    subs, reps = staff["sub_districts"], staff["reps"]
+    cg = db.scalar(select(Department.id).where(Department.code == "cg"))
+    return {
+        "east": _case(db, clock, "东街路灯坏了，电话13812345678", sub_district=subs["east"], rep=reps["wang"]),
+        "west": _case(db, clock, "西街垃圾没人清", sub_district=subs["west"], rep=reps["zhao"]),
+        "assigned": _case(db, clock, "东街占道经营", sub_district=subs["east"], rep=reps["li"],
+                          status=CaseStatus.ASSIGNED, tier=Tier.DEPARTMENT, department_id=cg,
+                          due_at=clock.now() + timedelta(days=1)),
+    }
+
+
+def test_pages_need_a_login(client, staff):
+    answer = client.get("/console/")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/console/login")
+
+
+def test_a_wrong_password_is_refused_and_guessing_is_throttled(client, staff):
+    for _ in range(5):
+        answer = login(client, "east", "wrong-password")
+        assert answer.status_code == 401 and "用户名或密码不正确" in answer.get_data(as_text=True)
+    answer = login(client, "east")   # even the right password, until the pause is over
+    assert answer.status_code == 429 and "15分钟后再试" in answer.get_data(as_text=True)
+    assert login(client, "west").status_code == 302   # another account from here is not locked yet
+
+
+def test_a_form_without_its_csrf_token_is_refused(client, staff):
+    answer = client.post("/console/login", data={"username": "east", "password": PASSWORD})
+    assert answer.status_code == 400
+    assert login(client, "east").status_code == 302
+    assert client.post("/console/logout").status_code == 400
+
+
+def test_the_session_cookie_is_http_only_and_same_site(client, staff):
+    answer = login(client, "east")
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_logging_out_ends_the_session(client, staff):
+    login(client, "east")
+    assert client.post("/console/logout", data={"csrf_token": _csrf(client, "/console/")}).status_code == 302
+    assert client.get("/console/").status_code == 302
+
+
+def test_changing_the_password_ends_the_other_sessions(app, client, staff):
+    other = app.test_client()
+    login(client, "east")
+    login(other, "east")
+    answer = client.post("/console/password", data={"csrf_token": _csrf(client, "/console/password"),
+                                                     "old": PASSWORD, "new": "another-secret-9", "again": "another-secret-9"})
+    assert answer.status_code == 302
+    assert client.get("/console/").status_code == 200
+    assert other.get("/console/").status_code == 302          # logged out
+    assert login(other, "east", "another-secret-9").status_code == 302
+
+
+# Who sees which case: 200 or 404, never a hint that another sub-district's case exists.
+SEES = {
+    "district": {"east", "west", "assigned"},
+    "east": {"east", "assigned"},
+    "west": {"west"},
+    "cg": {"assigned"},
+    "observer": {"east", "west", "assigned"},
+}
+
+
+@pytest.mark.parametrize("username", list(ACCOUNTS))
+def test_the_scope_rule_on_pages_and_actions(app, db, cases, username):
+    client = app.test_client()
+    assert login(client, username).status_code == 302
+    listed = client.get("/console/?tab=all").get_data(as_text=True)
+    for name, case in cases.items():
+        visible = name in SEES[username]
+        page = client.get(f"/console/cases/{case.number}")
+        assert page.status_code == (200 if visible else 404), (username, name)
+        assert (case.number in listed) == visible
+        token = _csrf(client, "/console/")
+        acted = client.post(f"/console/cases/{case.number}/act",
+                            data={"csrf_token": token, "action": "classify", "colour": "红"})
+        allowed = visible and username in ("district", "east", "west")
+        assert acted.status_code == (302 if allowed else 404 if not visible else 403), (username, name)
+    db.rollback()
+    coloured = {name for name, case in cases.items() if db.get(Case, case.id).colour == "红"}
+    assert coloured == (SEES[username] if username in ("district", "east", "west") else set())
+
+
+def test_the_queues_count_what_waits_in_ones_own_scope(client, cases):
+    login(client, "east")
+    page = client.get("/console/").get_data(as_text=True)
+    counts = dict(re.findall(r'data-testid="tab-(\w+)">[^<]*<b>(\d+)</b>', page))
+    assert counts["waiting"] == "1" and counts["department"] == "1" and counts["due"] == "1" and counts["all"] == "2"
+    assert cases["east"].number in page and cases["west"].number not in page
+    found = client.get("/console/?tab=all&q=占道").get_data(as_text=True)
+    assert cases["assigned"].number in found and cases["east"].number not in found
+    assert client.get("/console/?tab=nonsense").status_code == 400
+
+
+def test_phone_numbers_are_masked_for_those_who_do_not_call_back(app, cases, db):
+    clerk, liaison = app.test_client(), app.test_client()
+    login(clerk, "east")
+    login(liaison, "cg")
+    db.add(CaseMessage(case_id=cases["assigned"].id, kind=MessageKind.TEXT, content="我的电话13812345678",
+                       created_at=cases["assigned"].created_at))
+    db.commit()
+    assert "13812345678" in clerk.get(f"/console/cases/{cases['assigned'].number}").get_data(as_text=True)
+    seen = liaison.get(f"/console/cases/{cases['assigned'].number}").get_data(as_text=True)
+    assert "13812345678" not in seen and "138****5678" in seen
+
+
+def test_a_clerk_replies_and_the_resident_is_told(client, cases, db):
+    login(client, "east")
+    answer = client.post(f"/console/cases/{cases['east'].number}/act",
+                         data={"csrf_token": _csrf(client, "/console/"), "action": "reply",
+                               "note": "已安排维修，明天修好。"})
+    assert answer.status_code == 302
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "已答复群众" in page
+    db.rollback()
+    assert db.get(Case, cases["east"].id).status == CaseStatus.REPLIED
+    [told] = db.scalars(select(OutboxMessage).where(OutboxMessage.case_id == cases["east"].id)).all()
+    assert "已安排维修" in told.text
+
+
+def test_a_step_the_case_cannot_take_is_explained_not_a_crash(client, cases):
+    login(client, "east")
+    answer = client.post(f"/console/cases/{cases['east'].number}/act",
+                         data={"csrf_token": _csrf(client, "/console/"), "action": "close"}, follow_redirects=True)
+    assert answer.status_code == 200 and "现在不能“销号”" in answer.get_data(as_text=True)
+
+
+def test_resident_words_are_escaped_on_every_console_page(app, client, wechat, staff, clock, db):
+    filed = {}
+    for n, payload in enumerate(PAYLOADS):
+        openid = f"o-hostile-{n}"
+        wechat.scan_poster(openid, "wang01")
+        receipt = wechat.text(openid, payload).text
+        filed[re.search(r"\d{4}-\d{6}", receipt).group()] = payload
+        clock.advance(minutes=11)
+    login(client, "east")
+    assert_escaped(client.get("/console/?tab=all").get_data(as_text=True))
+    for number, payload in filed.items():
+        assert_escaped(client.get(f"/console/cases/{number}").get_data(as_text=True), payloads=(payload,))
+
+
+def test_photos_come_from_local_storage_to_those_in_scope(app, cases, db, settings_overrides):
+    message = CaseMessage(case_id=cases["east"].id, kind=MessageKind.IMAGE, media_id="m1", created_at=cases["east"].created_at)
+    db.add(message)
+    db.flush()
+    media = Path(services(app).settings.media_dir)
+    (media / "2026" / "11").mkdir(parents=True, exist_ok=True)
+    (media / "2026" / "11" / "1.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    attachment = Attachment(message_id=message.id, media_id="m1", kind="image", status="stored",
+                            path="2026/11/1.jpg", content_type="image/jpeg", created_at=cases["east"].created_at)
+    db.add(attachment)
+    db.commit()
+    east, west = app.test_client(), app.test_client()
+    login(east, "east")
+    login(west, "west")
+    page = east.get(f"/console/cases/{cases['east'].number}").get_data(as_text=True)
+    assert f"/console/media/{attachment.id}" in page
+    with east.get(f"/console/media/{attachment.id}") as photo:
+        assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
+    assert west.get(f"/console/media/{attachment.id}").status_code == 404
