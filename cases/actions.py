@@ -88,7 +88,7 @@ def perform(
             raise CaseNotFound(merged_into_id)
     current_tier = Tier(case.tier) if case.tier else None
     if action == "reply" and tier is None:
-        tier = current_tier or Tier.REPRESENTATIVE
+        tier = current_tier or answering_tier(actor)
     step = apply(CaseStatus(case.status), action,
                  tier=tier if action in ("accept", "assign", "reply", "classify") and tier else current_tier, note=note)
 
@@ -172,6 +172,14 @@ def _changes(conn: Connection, case, step: Step, now: datetime, *, tier, departm
             raise TransitionError("merging needs another case")
         changes["merged_into_id"] = merged_into_id
     return changes, event_note
+
+
+def answering_tier(actor: Actor) -> Tier:
+    """The tier of an answer given straight away: the representative's own (1), a department's
+    (3), otherwise the working committee's or the district office's (2)."""
+    if actor.kind is ActorKind.STAFF:
+        return Tier.DEPARTMENT if actor.role is StaffRole.DEPARTMENT else Tier.SUBDISTRICT
+    return Tier.REPRESENTATIVE
 
 
 def classified(tier: Tier | None, category: str | None, colour: str | None) -> dict:

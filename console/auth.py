@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from functools import cache
 
 import redis
 from flask import abort, flash, redirect, render_template, request, session, url_for
@@ -34,6 +35,12 @@ log = logging.getLogger(__name__)
 THROTTLE_MINUTES = 15
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
+
+
+@cache
+def _no_such_user() -> str:
+    """A hash checked when the username does not exist, so that a refusal takes as long either way."""
+    return generate_password_hash("no such user")
 
 
 class ConsoleUser(UserMixin):
@@ -123,7 +130,8 @@ def login():
         with services().engine.connect() as conn:
             row = conn.execute(select(StaffUser.id, StaffUser.password_hash, StaffUser.active)
                                .where(StaffUser.username == username)).first()
-        if row is None or not row.active or not check_password_hash(row.password_hash, form.password.data):
+        matches = check_password_hash(row.password_hash if row else _no_such_user(), form.password.data)
+        if row is None or not row.active or not matches:
             _count_failure(username)
             log.info("console login refused for account %s", pseudonym(username))
             return render_template("console/login.html", form=form, error=words.LOGIN_FAILED), 401

@@ -183,7 +183,8 @@ def test_a_clerk_replies_and_the_resident_is_told(client, cases, db):
     page = client.get(answer.headers["Location"]).get_data(as_text=True)
     assert "已答复群众" in page
     db.rollback()
-    assert db.get(Case, cases["east"].id).status == CaseStatus.REPLIED
+    replied = db.get(Case, cases["east"].id)
+    assert (replied.status, replied.tier) == (CaseStatus.REPLIED, Tier.SUBDISTRICT)   # the committee answered
     [told] = db.scalars(select(OutboxMessage).where(OutboxMessage.case_id == cases["east"].id)).all()
     assert "已安排维修" in told.text
 

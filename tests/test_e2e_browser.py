@@ -76,7 +76,9 @@ def minyi(tmp_path):
         redis.Redis.from_url(env["MINYI_REDIS_URL"]).flushdb()
     cli = [sys.executable, "-m", "bot.cli"]
     for step in (["db", "upgrade"], ["demo", "load", "--if-empty"]):
-        subprocess.run(cli + step, env=env, cwd=tmp_path, check=True, capture_output=True, timeout=120)
+        done = subprocess.run(cli + step, env=env, cwd=tmp_path, check=True, capture_output=True, timeout=120,
+                              text=True)
+    (tmp_path / "demo-passwords.txt").write_text(done.stdout)   # what `minyi demo load` printed
     log = open(tmp_path / "minyi.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(cli + ["run", "--port", str(port)], env=env, cwd=tmp_path, stdout=log,
                               stderr=subprocess.STDOUT)
@@ -312,3 +314,47 @@ def test_on_a_phone_the_phone_comes_first_warnings_show_in_view_and_people_have_
     assert len(set(labels)) == len(labels), labels
     fragments = {openid[i:i + 4] for openid in openids for i in range(len(openid) - 3)}
     assert not [label for label in labels if any(fragment in label for fragment in fragments)]
+
+
+def _password(tmp_path: Path, username: str) -> str:
+    """The one-time password `minyi demo load` printed for ``username``."""
+    printed = (tmp_path / "demo-passwords.txt").read_text()
+    return re.search(rf"^\s*{re.escape(username)}\s+(\S+)\s*$", printed, re.MULTILINE).group(1)
+
+
+def test_a_clerk_works_a_case_in_the_console_and_another_sub_district_sees_none_of_it(minyi, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    base, _ = minyi
+    artifacts = Path(__file__).parent / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    page.goto(base + "/console/")
+    page.fill("#username", "donghu")
+    page.fill("#password", _password(tmp_path, "donghu"))
+    page.get_by_test_id("login").click()
+    expect(page.get_by_test_id("who")).to_contain_text("东湖街道人大工委（街道人大工委）")
+    page.get_by_test_id("tab-all").click()
+    expect(page.get_by_test_id("cases")).to_be_visible()
+    page.screenshot(path=str(artifacts / "console-queue.png"), full_page=True)
+
+    page.goto(base + "/console/?tab=all&status=submitted")   # what the filter form asks for
+    page.get_by_test_id("case-link").first.click()
+    number = page.get_by_test_id("case-number").inner_text().split()[0].removeprefix("编号")
+    expect(page.get_by_test_id("suggestion")).to_contain_text("」→")   # the evidence: which words decided
+    page.get_by_text("答复群众").first.click()
+    page.locator("[data-testid=act-reply] textarea").fill("您好，已联系社区安排处理，感谢您的反映。")
+    page.locator("[data-testid=act-reply] button").click()
+    expect(page.get_by_test_id("flash")).to_contain_text(f"已答复群众：编号{number}")
+    expect(page.get_by_test_id("timeline")).to_contain_text("您好，已联系社区安排处理")
+    page.screenshot(path=str(artifacts / "console-case.png"), full_page=True)
+
+    other = browser.new_page(locale="zh-CN")
+    other.goto(base + "/console/login")
+    other.fill("#username", "qingshan")
+    other.fill("#password", _password(tmp_path, "qingshan"))
+    other.get_by_test_id("login").click()
+    other.get_by_test_id("tab-all").click()
+    expect(other.get_by_test_id("cases")).not_to_contain_text(number)
+    answer = other.goto(f"{base}/console/cases/{number}")
+    assert answer.status == 404
