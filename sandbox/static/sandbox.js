@@ -538,7 +538,9 @@ function selectPhone(openid) {
   poll();
 }
 
-async function newResident() {
+/* A new resident's phone. At start-up (``onlyIfNoneChosen``) it is shown only if no phone was
+   picked while it was being made: a slow server must not take the person off the phone they chose. */
+async function newResident(onlyIfNoneChosen = false) {
   ui.newResident.disabled = true;
   const form = new FormData();
   form.append("nickname", ui.nicknameInput.value.trim());
@@ -547,7 +549,8 @@ async function newResident() {
     if (!data.openid || !data.name) throw new ServerError(TEXT.httpError(200));
     ui.nicknameInput.value = "";
     state.directory.residents.unshift({ openid: data.openid, name: data.name, representative: "", contact_point: "" });
-    selectPhone(data.openid);
+    if (!onlyIfNoneChosen || !state.openid) selectPhone(data.openid);
+    else renderPhones();
     scheduleDirectory();
   } catch (error) {
     showError(TEXT.creatingFailed + error.message);
@@ -943,7 +946,7 @@ async function start() {
   if (remembered) {
     selectPhone(remembered);
   } else if (!state.openid && !ui.newResident.disabled) {
-    await newResident(); // unless 「新建居民」 was pressed while the lists were loading
+    await newResident(true); // unless 「新建居民」 was pressed while the lists were loading
   }
   window.setInterval(poll, POLL_MS);
 }
