@@ -229,3 +229,49 @@ def test_photos_come_from_local_storage_to_those_in_scope(app, cases, db, settin
     with east.get(f"/console/media/{attachment.id}") as photo:
         assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
     assert west.get(f"/console/media/{attachment.id}").status_code == 404
+
+
+# -- the ledger ------------------------------------------------------------------------------------
+
+def test_the_ledger_is_the_filtered_list_as_a_workbook(client, cases, db):
+    import io
+
+    from openpyxl import load_workbook
+
+    login(client, "east")
+    with client.get("/console/ledger.xlsx?tab=all") as answer:
+        assert answer.status_code == 200
+        assert answer.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        assert "attachment" in answer.headers["Content-Disposition"]
+        book = load_workbook(io.BytesIO(answer.get_data()), read_only=True)
+    sheet = book.active
+    table = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    book.close()
+    assert table[0][:3] == ("编号", "反映时间", "反映人（脱敏）") and len(table[0]) == 15
+    numbers = {row[0] for row in table[1:]}
+    assert numbers == {cases["east"].number, cases["assigned"].number}     # nothing of the west
+    east = next(row for row in table[1:] if row[0] == cases["east"].number)
+    assert east[2].startswith("群众") and "o-console" not in east[2]       # never the openid
+    assert "138****5678" in east[5] and "13812345678" not in east[5]     # numbers masked in the summary
+    assert east[1].hour == 10                                             # Beijing time (the clock: 02:00 UTC)
+
+
+def test_a_ledger_of_many_rows_is_written_in_flat_memory(tmp_path):
+    import tracemalloc
+    from datetime import datetime
+
+    from console.ledger import write
+
+    def records(n):
+        at = datetime(2026, 11, 23, 10, 0)
+        for i in range(n):
+            yield (f"2026-{i:06d}", at, f"群众{i:05d}", "王晓明", "东街第一联系点", "路灯坏了" * 10, "城乡建设", "",
+                   "", "", at, at, "待接单", None, "")
+
+    peaks = {}
+    for n in (1_000, 10_000):
+        tracemalloc.start()
+        assert write(str(tmp_path / f"{n}.xlsx"), "台账", records(n)) == n
+        peaks[n] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peaks[10_000] < 2 * peaks[1_000]   # ten times the rows, not twice the memory

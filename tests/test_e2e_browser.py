@@ -337,6 +337,15 @@ def test_a_clerk_works_a_case_in_the_console_and_another_sub_district_sees_none_
     page.get_by_test_id("tab-all").click()
     expect(page.get_by_test_id("cases")).to_be_visible()
     page.screenshot(path=str(artifacts / "console-queue.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_test_id("export").click()
+    assert download.value.suggested_filename.startswith("民意台账-") and download.value.suggested_filename.endswith(".xlsx")
+    saved = artifacts / "ledger.xlsx"
+    download.value.save_as(saved)
+    from openpyxl import load_workbook
+    book = load_workbook(saved, read_only=True)
+    assert len(list(book.active.iter_rows(values_only=True))) > 1   # the header and the clerk's cases
+    book.close()
 
     page.goto(base + "/console/?tab=all&status=submitted")   # what the filter form asks for
     page.get_by_test_id("case-link").first.click()

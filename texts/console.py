@@ -56,6 +56,13 @@ PREVIOUS = "上一页"
 NEXT = "下一页"
 OVERDUE = "已超期"
 
+# The ledger (台账) export.
+EXPORT = "导出台账"
+LEDGER_SHEET = "台账"
+LEDGER_FILE = "民意台账-{stamp}.xlsx"
+LEDGER_COLUMNS = ("编号", "反映时间", "反映人（脱敏）", "代表", "联系点", "内容摘要", "类别", "层级", "颜色",
+                  "承办单位", "交办时间", "期限", "状态", "办结时间", "满意度")
+
 # A case.
 CASE_HEADING = "编号{number}"
 RESIDENT_SAID = "群众反映"
