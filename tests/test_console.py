@@ -275,3 +275,18 @@ def test_a_ledger_of_many_rows_is_written_in_flat_memory(tmp_path):
         peaks[n] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     assert peaks[10_000] < 2 * peaks[1_000]   # ten times the rows, not twice the memory
+
+
+# -- the dashboard -----------------------------------------------------------------------------------
+
+def test_the_dashboard_counts_within_ones_scope(app, client, cases, db):
+    login(client, "east")
+    page = client.get("/console/dashboard").get_data(as_text=True)
+    tiles = dict((label, int(n)) for n, label in re.findall(r"<div[^>]*><b>(\d+)</b>([^<]+)</div>", page))
+    assert tiles["收到反映"] == 2 and tiles["已答复办结"] == 0   # the east case and the assigned one
+    assert "部门办理" in page and "按月份" in page
+    everyone = app.test_client()
+    login(everyone, "district")
+    whole = everyone.get("/console/dashboard?days=30").get_data(as_text=True)
+    assert dict((label, int(n)) for n, label in re.findall(r"<div[^>]*><b>(\d+)</b>([^<]+)</div>", whole))["收到反映"] == 3
+    assert everyone.get("/console/dashboard?days=7").status_code == 400

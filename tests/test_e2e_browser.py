@@ -358,6 +358,11 @@ def test_a_clerk_works_a_case_in_the_console_and_another_sub_district_sees_none_
     expect(page.get_by_test_id("timeline")).to_contain_text("您好，已联系社区安排处理")
     page.screenshot(path=str(artifacts / "console-case.png"), full_page=True)
 
+    page.get_by_test_id("dashboard-link").click()
+    expect(page.get_by_test_id("figures")).to_contain_text("收到反映")
+    expect(page.get_by_test_id("by_tier")).to_contain_text("部门办理")
+    page.screenshot(path=str(artifacts / "console-dashboard.png"), full_page=True)
+
     other = browser.new_page(locale="zh-CN")
     other.goto(base + "/console/login")
     other.fill("#username", "qingshan")

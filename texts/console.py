@@ -63,6 +63,26 @@ LEDGER_FILE = "民意台账-{stamp}.xlsx"
 LEDGER_COLUMNS = ("编号", "反映时间", "反映人（脱敏）", "代表", "联系点", "内容摘要", "类别", "层级", "颜色",
                   "承办单位", "交办时间", "期限", "状态", "办结时间", "满意度")
 
+# The dashboard.
+DASHBOARD = "统计"
+SINCE = "自{date}起"
+PERIOD_LABELS = {"30": "近30天", "90": "近90天", "365": "近一年"}
+RECEIVED = "收到反映"
+TAKEN = "已受理"
+ANSWERED = "已答复办结"
+OVERDUE_COUNT = "超期未办"
+ANSWER_RATE = "答复办结率"
+SATISFACTION_RATE = "满意率（群众评价后统计）"
+UNSET = "未定"
+CHART_HEADINGS = {
+    "by_tier": "按办理层级",
+    "by_category": "按类别",
+    "by_sub_district": "按街道",
+    "by_representative": "按代表（前20位）",
+    "by_month": "按月份",
+}
+QUEUES_LINK = "待办"
+
 # A case.
 CASE_HEADING = "编号{number}"
 RESIDENT_SAID = "群众反映"
