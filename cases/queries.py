@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-import texts as names
+import texts
 from cases.numbering import ID_DIGITS, case_number, parse_case_number
 from cases.scope import Actor, clause
 from cases.status import OPEN_STATUSES, ActorKind, CaseStatus, MessageKind, Tier
@@ -116,11 +116,12 @@ def detail(conn: Connection, case_id: int) -> CaseDetail:
     events = conn.execute(select(CaseEvent.at, CaseEvent.action, CaseEvent.actor_kind, CaseEvent.actor_id,
                                  CaseEvent.note)
                           .where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)).all()
+    names = who(conn, {(e.actor_kind, e.actor_id) for e in events})
     return CaseDetail(
         number=case_number(case.id, case.created_at), status=case.status, tier=case.tier,
         created_at=case.created_at, handler=handling_unit(case.tier, case.rep, case.sd, case.dept),
-        words=words, location="；".join(places), timeline=[(e.at, e.action, who(conn, e.actor_kind, e.actor_id),
-                                                          e.note) for e in events],
+        words=words, location="；".join(places),
+        timeline=[(e.at, e.action, names.get((e.actor_kind, e.actor_id), ""), e.note) for e in events],
         **count,
     )
 
@@ -133,22 +134,34 @@ def handling_unit(tier: Tier | None, representative: str | None, sub_district: s
     if tier is Tier.SUBDISTRICT and sub_district:
         return sub_district
     if tier is Tier.HIGHER_CONGRESS:
-        return names.HIGHER_CONGRESS
-    return names.representative_title(representative) if representative else ""
+        return texts.HIGHER_CONGRESS
+    return texts.representative_title(representative) if representative else ""
 
 
 def committee_of(conn: Connection, case_id: int) -> str:
     """The working committee that coordinates the case (the district office when it has no sub-district)."""
     return conn.scalar(select(SubDistrict.committee_name).join(Case, Case.sub_district_id == SubDistrict.id)
-                       .where(Case.id == case_id)) or names.DISTRICT_OFFICE
+                       .where(Case.id == case_id)) or texts.DISTRICT_OFFICE
 
 
-def who(conn: Connection, kind: ActorKind, actor_id: int | None) -> str:
-    if kind is ActorKind.REPRESENTATIVE and actor_id:
-        return names.representative_title(conn.scalar(select(Representative.name).where(Representative.id == actor_id)) or "")
-    if kind is ActorKind.STAFF and actor_id:
-        return conn.scalar(select(StaffUser.display_name).where(StaffUser.id == actor_id)) or names.SOME_STAFF
-    return names.ACTOR_LABELS.get(kind, "")
+def who(conn: Connection, actors: set[tuple[ActorKind, int | None]]) -> dict[tuple[ActorKind, int | None], str]:
+    """How the timeline names each actor: one query per kind of actor, not one per event."""
+    ids = {kind: {actor_id for k, actor_id in actors if k is kind and actor_id}
+           for kind in (ActorKind.REPRESENTATIVE, ActorKind.STAFF)}
+    reps = dict(conn.execute(select(Representative.id, Representative.name)
+                             .where(Representative.id.in_(ids[ActorKind.REPRESENTATIVE]))).all()) \
+        if ids[ActorKind.REPRESENTATIVE] else {}
+    staff = dict(conn.execute(select(StaffUser.id, StaffUser.display_name)
+                              .where(StaffUser.id.in_(ids[ActorKind.STAFF]))).all()) if ids[ActorKind.STAFF] else {}
+    named = {}
+    for kind, actor_id in actors:
+        if kind is ActorKind.REPRESENTATIVE and actor_id:
+            named[(kind, actor_id)] = texts.representative_title(reps.get(actor_id, ""))
+        elif kind is ActorKind.STAFF and actor_id:
+            named[(kind, actor_id)] = staff.get(actor_id) or texts.SOME_STAFF
+        else:
+            named[(kind, actor_id)] = texts.ACTOR_LABELS.get(kind, "")
+    return named
 
 
 def resident_recent(conn: Connection, resident_id: int, limit: int) -> tuple[list[dict], int]:

@@ -41,6 +41,7 @@ class ActionForm(FlaskForm):
     department = StringField(words.DEPARTMENT, validators=[Optional(), Length(max=32)])
     category = StringField(words.CATEGORY, validators=[Optional(), Length(max=64)])
     colour = StringField(words.COLOUR, validators=[Optional(), AnyOf(COLOURS)])
+    target = StringField(words.MERGE_INTO, validators=[Optional(), Length(max=20)])
 
 
 def _case_or_404(conn: Connection, number: str) -> int:
@@ -123,6 +124,12 @@ def act(number: str):
             options["tier"] = Tier(form.tier.data)
         if action == "assign" and options.get("tier") is Tier.DEPARTMENT:
             options["department_id"] = conn.scalar(select(Department.id).where(Department.code == form.department.data))
+        if action == "merge":
+            target = queries.find_case(conn, actor, (form.target.data or "").strip())
+            if target.case_id is None:
+                flash(words.NOT_NOW.format(action=label), "error")
+                return redirect(url_for("console.case", number=number))
+            options["merged_into_id"] = target.case_id
         if action == "classify":
             options.update(category=(form.category.data or "").strip() or None, colour=form.colour.data or None)
         try:

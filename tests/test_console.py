@@ -290,3 +290,24 @@ def test_the_dashboard_counts_within_ones_scope(app, client, cases, db):
     whole = everyone.get("/console/dashboard?days=30").get_data(as_text=True)
     assert dict((label, int(n)) for n, label in re.findall(r"<div[^>]*><b>(\d+)</b>([^<]+)</div>", whole))["收到反映"] == 3
     assert everyone.get("/console/dashboard?days=7").status_code == 400
+
+
+def test_a_clerk_merges_a_case_into_the_same_problem_reported_before(client, cases, db, clock, staff):
+    again = _case(db, clock, "东街路灯又坏了，晚上很黑", sub_district=staff["sub_districts"]["east"],
+                  rep=staff["reps"]["wang"])
+    login(client, "east")
+    page = client.get(f"/console/cases/{again.number}").get_data(as_text=True)
+    assert cases["east"].number in page                      # offered among related cases
+    answer = client.post(f"/console/cases/{again.number}/act",
+                         data={"csrf_token": _csrf(client, "/console/"), "action": "merge",
+                               "target": cases["east"].number})
+    assert answer.status_code == 302
+    db.rollback()
+    merged = db.get(Case, again.id)
+    assert (merged.status, merged.merged_into_id) == (CaseStatus.MERGED, cases["east"].id)
+    refused = client.post(f"/console/cases/{cases['assigned'].number}/act", follow_redirects=True,
+                          data={"csrf_token": _csrf(client, "/console/"), "action": "merge",
+                                "target": cases["west"].number})    # another sub-district's: no such case
+    assert "现在不能“并案”" in refused.get_data(as_text=True)
+    db.rollback()
+    assert db.get(Case, cases["assigned"].id).merged_into_id is None

@@ -114,7 +114,9 @@ ACTION_LABELS = {
     "close": "销号",
     "reopen": "重新办理",
     "invalidate": "不予受理",
+    "merge": "并案",
 }
+MERGE_INTO = "并入编号（同一件事的另一案件）"
 NOTE = "说明"
 ASSIGN_TO = "交办给"
 DEPARTMENT = "承办部门"
