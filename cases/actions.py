@@ -200,12 +200,14 @@ def case_facts(conn: Connection, case_id: int, *, escalation_reason: str = "", h
         select(Case.id, Case.created_at, Case.summary, Case.tier, Case.sub_district_id, Case.department_id,
                Case.merged_into_id, Case.representative_id, Resident.openid.label("resident_openid"),
                Resident.subscribed, Representative.name.label("rep_name"), Representative.openid.label("rep_openid"),
-               SubDistrict.name.label("sd_name"), SubDistrict.committee_name, Department.name.label("dept_name"))
+               SubDistrict.name.label("sd_name"), SubDistrict.committee_name, Department.name.label("dept_name"),
+               CaseSuggestion.detail.label("suggestion"))
         .join(Resident, Resident.id == Case.resident_id)
         .outerjoin(Representative, Representative.id == func.coalesce(Case.representative_id,
                                                                       previous_representative_id))
         .outerjoin(SubDistrict, SubDistrict.id == Case.sub_district_id)
         .outerjoin(Department, Department.id == Case.department_id)
+        .outerjoin(CaseSuggestion, CaseSuggestion.case_id == Case.id)
         .where(Case.id == case_id)
     ).one()
     staff = conn.execute(
@@ -232,7 +234,7 @@ def case_facts(conn: Connection, case_id: int, *, escalation_reason: str = "", h
         department_openids=tuple(s.openid for s in staff if s.role == StaffRole.DEPARTMENT),
         district_openids=tuple(s.openid for s in staff if s.role == StaffRole.DISTRICT),
         merged_into=merged_into, escalation_reason=escalation_reason, hours=hours,
-        suggestion=conn.scalar(select(CaseSuggestion.detail).where(CaseSuggestion.case_id == case_id)),
+        suggestion=row.suggestion,
     )
 
 

@@ -113,17 +113,21 @@ def detail(conn: Connection, case_id: int) -> CaseDetail:
     count = {kind: sum(1 for m in messages if m.kind in kinds) for kind, kinds in (
         ("photos", (MessageKind.IMAGE,)), ("voices", (MessageKind.VOICE,)),
         ("videos", (MessageKind.VIDEO, MessageKind.SHORTVIDEO)))}
-    events = conn.execute(select(CaseEvent.at, CaseEvent.action, CaseEvent.actor_kind, CaseEvent.actor_id,
-                                 CaseEvent.note)
-                          .where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)).all()
-    names = who(conn, {(e.actor_kind, e.actor_id) for e in events})
     return CaseDetail(
         number=case_number(case.id, case.created_at), status=case.status, tier=case.tier,
         created_at=case.created_at, handler=handling_unit(case.tier, case.rep, case.sd, case.dept),
         words=words, location="；".join(places),
-        timeline=[(e.at, e.action, names.get((e.actor_kind, e.actor_id), ""), e.note) for e in events],
-        **count,
+        timeline=timeline(conn, case_id), **count,
     )
+
+
+def timeline(conn: Connection, case_id: int) -> list[tuple[datetime, str, str, str]]:
+    """The case's steps, oldest first: (at, action, who by name, note)."""
+    events = conn.execute(select(CaseEvent.at, CaseEvent.action, CaseEvent.actor_kind, CaseEvent.actor_id,
+                                 CaseEvent.note)
+                          .where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)).all()
+    names = who(conn, {(e.actor_kind, e.actor_id) for e in events})
+    return [(e.at, e.action, names.get((e.actor_kind, e.actor_id), ""), e.note) for e in events]
 
 
 def handling_unit(tier: Tier | None, representative: str | None, sub_district: str | None,

@@ -46,7 +46,7 @@ class ActionForm(FlaskForm):
 
 def _case_or_404(conn: Connection, number: str) -> int:
     found = queries.find_case(conn, current_user.actor, number)
-    if found.case_id is None or not found.case_id:
+    if not found.case_id:
         abort(404)
     return found.case_id
 
@@ -67,24 +67,21 @@ def case(number: str):
             .outerjoin(Department, Department.id == Case.department_id)
             .where(Case.id == case_id)).one()
         messages = _messages(conn, case_id, actor)
-        detail = queries.detail(conn, case_id)
+        steps = queries.timeline(conn, case_id)
         suggestion = conn.scalar(select(CaseSuggestion.detail).where(CaseSuggestion.case_id == case_id))
-        related = [r for r in related_cases(conn, case_id, services_.clock.now()) if _visible(conn, r.case_id)]
+        related = related_cases(conn, case_id, services_.clock.now(), within=clause(actor))
         departments = conn.execute(select(Department.code, Department.name).order_by(Department.name)).all()
     status = row.status
     offered = [a for a in ACTIONS if may(actor, a) and status in TRANSITIONS[a][0]]
     return render_template(
         "console/case.html", number=case_number(row.id, row.created_at), case=row, messages=messages,
         status_label=labels.STATUS_LABELS[status], tier_label=labels.TIER_LABELS.get(row.tier, "") if row.tier else "",
-        handler=detail.handler, timeline=[(at, labels.EVENT_LABELS.get(action, action), who, shown_to(actor, note))
-                                          for at, action, who, note in detail.timeline],
+        handler=queries.handling_unit(row.tier, row.rep, row.sd, row.dept),
+        timeline=[(at, labels.EVENT_LABELS.get(action, action), who, shown_to(actor, note))
+                  for at, action, who, note in steps],
         suggestion=suggestion, related=related, offered=offered, form=ActionForm(), departments=departments,
         colour_labels=routing_words.COLOUR_LABELS, tier_labels=labels.TIER_LABELS, assign_tiers=ASSIGN_TIERS,
         heading_of=routing_words.EXPLAIN_HEADINGS)
-
-
-def _visible(conn: Connection, case_id: int) -> bool:
-    return conn.scalar(select(Case.id).where(Case.id == case_id, clause(current_user.actor))) is not None
 
 
 def _messages(conn: Connection, case_id: int, actor) -> list[dict]:

@@ -18,14 +18,13 @@ from flask_login import current_user, login_required
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, select
 
 from bot.services import services
 from cases.numbering import BEIJING_OFFSET, case_number
 from cases.privacy import mask_numbers
-from cases.scope import clause
 from console import bp
-from console.queues import SORTS, TABS, Filters, conditions
+from console.queues import SORTS, Filters, listed
 from models import Case, ContactPoint, Department, Representative
 from texts import console as words
 from texts import routing as routing_words
@@ -96,7 +95,7 @@ def ledger():
     """The list the queue page shows (same tab, filters and order), every page of it."""
     filters = Filters.from_request()
     now = services().clock.now()
-    where = and_(clause(current_user.actor), TABS[filters.tab](now), *conditions(filters, now))
+    where = listed(filters, current_user.actor, now)
     handle = tempfile.NamedTemporaryFile(prefix="minyi-ledger-", suffix=".xlsx", delete=False)  # noqa: SIM115
     handle.close()
     with services().engine.connect() as conn:

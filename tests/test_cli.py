@@ -22,6 +22,7 @@ from bot.db import make_engine
 from models import BindToken, QrCodeIssue, Representative
 from qr.codes import decode_qr
 from sandbox.world import qr_from_url
+from tests.support import cli_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +33,7 @@ def demo_database(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
     path = folder / "minyi.sqlite3"
     runner = CliRunner()
-    env = _environment(path)
+    env = cli_environment(path)
     cwd = os.getcwd()
     os.chdir(folder)
     try:
@@ -42,13 +43,6 @@ def demo_database(tmp_path_factory) -> Path:
     finally:
         os.chdir(cwd)
     return path
-
-
-def _environment(database: Path) -> dict[str, str | None]:
-    """The embedded defaults but for the database: no WeChat account, no Redis, no config file."""
-    env: dict[str, str | None] = {name: None for name in os.environ if name.startswith("MINYI_")}
-    env["MINYI_DATABASE_URL"] = f"sqlite:///{database}"
-    return env
 
 
 @pytest.fixture
@@ -68,7 +62,7 @@ def newcomer(demo_database, tmp_path, monkeypatch):
     runner = CliRunner()
 
     def minyi(*args: str, input: str | None = None, env: dict | None = None):
-        return runner.invoke(main, list(args), input=input, env={**_environment(database), **(env or {})})
+        return runner.invoke(main, list(args), input=input, env={**cli_environment(database), **(env or {})})
 
     minyi.database = database
     minyi.sent = sent
@@ -188,7 +182,7 @@ def test_db_upgrade_says_where_the_database_is(newcomer):
 
 def test_a_database_without_tables_is_one_line(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    done = CliRunner().invoke(main, ["codes"], env=_environment(tmp_path / "empty.sqlite3"))
+    done = CliRunner().invoke(main, ["codes"], env=cli_environment(tmp_path / "empty.sqlite3"))
     assert done.exit_code == 1 and "Traceback" not in done.output
     assert "no such table" in done.output and "minyi db upgrade" in done.output
 
@@ -198,7 +192,7 @@ def test_a_sqlite_database_in_a_missing_folder_is_refused(tmp_path, monkeypatch)
     with pytest.raises(ConfigError) as refused:
         make_engine(f"sqlite:///{tmp_path / 'typo' / 'minyi.sqlite3'}")
     assert refused.value.key == "database_url" and not (tmp_path / "typo").exists()
-    done = CliRunner().invoke(main, ["db", "upgrade"], env=_environment(tmp_path / "typo" / "minyi.sqlite3"))
+    done = CliRunner().invoke(main, ["db", "upgrade"], env=cli_environment(tmp_path / "typo" / "minyi.sqlite3"))
     assert done.exit_code == 1 and "'database_url'" in done.output and "does not exist" in done.output
     assert not (tmp_path / "typo").exists()
     make_engine("sqlite:///instance/minyi.sqlite3").dispose()  # the default folder is made on first use

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from cases.status import CaseStatus, MessageKind, Tier
 from cases.transitions import TransitionError
 from models import Case, CaseEvent, CaseMessage, CaseSuggestion, Department, Resident, RoutingModel
 from scheduler.routing import rules_loader, suggest_new_cases
+from tests.support import cli_environment
 
 DEV_SET = Path(__file__).parent / "fixtures" / "routing" / "messages-dev.csv"
 
@@ -200,18 +200,11 @@ def _csv(path: Path, rows: list[tuple[str, str]]) -> Path:
     return path
 
 
-def _env(tmp_path: Path) -> dict[str, str | None]:
-    """The embedded defaults but for the database (as tests/test_cli.py)."""
-    env: dict[str, str | None] = {name: None for name in os.environ if name.startswith("MINYI_")}
-    env["MINYI_DATABASE_URL"] = f"sqlite:///{tmp_path / 'minyi.sqlite3'}"
-    return env
-
-
 def test_evaluate_cold_prints_figures_and_ends_with_one_json_line(tmp_path):
     history = _csv(tmp_path / "h.csv", [])
     test = _csv(tmp_path / "t.csv", [("小区路灯坏了", "城乡建设"), ("学校乱收补课费", "教育文体"), ("你好", "教育文体")])
     done = CliRunner().invoke(main, ["routing", "evaluate", "--history", str(history), "--test", str(test), "--json"],
-                              env=_env(tmp_path))
+                              env=cli_environment(tmp_path / 'minyi.sqlite3'))
     assert done.exit_code == 0, done.output
     assert "cold start" in done.output
     result = json.loads(done.output.strip().splitlines()[-1])
@@ -244,12 +237,12 @@ def test_evaluate_refuses_a_file_it_cannot_use(tmp_path, content, expected):
     bad.write_bytes(content if isinstance(content, bytes) else content.encode())
     good = _csv(tmp_path / "t.csv", [("路灯坏了", "城乡建设")])
     done = CliRunner().invoke(main, ["routing", "evaluate", "--history", str(bad), "--test", str(good)],
-                              env=_env(tmp_path))
+                              env=cli_environment(tmp_path / 'minyi.sqlite3'))
     assert done.exit_code == 1 and expected in done.output and "Traceback" not in done.output
 
 
 def test_explain_shows_each_answer_and_its_reasons(tmp_path):
-    done = CliRunner().invoke(main, ["routing", "explain", "楼道里闻到很重的煤气味，怕是漏气了"], env=_env(tmp_path))
+    done = CliRunner().invoke(main, ["routing", "explain", "楼道里闻到很重的煤气味，怕是漏气了"], env=cli_environment(tmp_path / 'minyi.sqlite3'))
     assert done.exit_code == 0, done.output
     assert "类别：城乡建设" in done.output and "颜色：红色（上报）" in done.output
     assert "依据：" in done.output and "「漏气」" in done.output and "模型版本：rules" in done.output

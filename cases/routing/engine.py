@@ -158,7 +158,7 @@ class Engine:
     def suggest(self, text: str) -> Suggestion:
         seg = segment(text)
         feats = features(seg)
-        path_hits = self._paths.hits(seg) or self._paths.near(seg)
+        path_hits = self._path_hits(seg)
         category = self.heads["category"].guess(seg, feats, _top(path_hits))
         category = self._deepen(category, path_hits)
         department = self.heads["department"].guess(seg, feats, bonus=self._departments_for(category),
@@ -179,20 +179,24 @@ class Engine:
         seg = segment(text)
         head = self.heads["category"]
         hits = [Hit(h.phrase, _label_of(h.label, head.labels), h.weight)
-                 for h in self._paths.hits(seg) or self._paths.near(seg)]
+                 for h in self._path_hits(seg)]
         return head.guess(seg, features(seg), hits)
+
+    def _path_hits(self, seg: Segmented) -> list[Hit]:
+        """The category phrases in the text; when none is found whole, their character pairs."""
+        return self._paths.hits(seg) or self._paths.near(seg)
 
     def cold_totals(self, name: str, seg: Segmented, feats: Sequence[str], labels: tuple[str, ...]) -> dict[str, float]:
         """What the rules alone give each of ``labels`` for question ``name`` (this engine
         learned nothing): the part of a head's score that a learned model is added to."""
         if name == "category":
             hits = [Hit(h.phrase, _label_of(h.label, labels), h.weight)
-                    for h in self._paths.hits(seg) or self._paths.near(seg)]
+                    for h in self._path_hits(seg)]
             totals, _ = Head(labels).scores(seg, feats, hits)
         else:
             bonus = {}
             if name in ("department", "tier"):
-                path_hits = self._paths.hits(seg) or self._paths.near(seg)
+                path_hits = self._path_hits(seg)
                 category = self._deepen(self.heads["category"].guess(seg, feats, _top(path_hits)), path_hits)
                 bonus = self._departments_for(category)
                 if name == "tier":
@@ -224,12 +228,11 @@ class Engine:
             return {}
         bonus = {}
         for dept in self.rules.departments.values():
-            if any(_speaks_for(category.label, handled) or _speaks_for(handled, category.label)
-                   for handled in dept.categories):
-                # the most specific category a department handles wins over a broader one
-                depth = max(handled.count(SEPARATOR) for handled in dept.categories
-                            if _speaks_for(category.label, handled) or _speaks_for(handled, category.label))
-                bonus[dept.code] = CATEGORY_TO_DEPARTMENT * category.confidence + 0.1 * depth
+            # the most specific category a department handles wins over a broader one
+            depths = [handled.count(SEPARATOR) for handled in dept.categories
+                      if _speaks_for(category.label, handled) or _speaks_for(handled, category.label)]
+            if depths:
+                bonus[dept.code] = CATEGORY_TO_DEPARTMENT * category.confidence + 0.1 * max(depths)
         return bonus
 
 

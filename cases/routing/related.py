@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, true
 
 from cases.geo import distance_m
 from cases.numbering import case_number
+from cases.routing.store import case_texts
 from cases.routing.text import features, segment
-from cases.status import OPEN_STATUSES, SPOKEN_KINDS, MessageKind
+from cases.status import OPEN_STATUSES, MessageKind
 from models import Case, CaseMessage
 
 RADIUS_M = 200.0
@@ -84,15 +85,16 @@ def rank(target: Reported, candidates: Sequence[Reported], *, radius_m: float = 
     return found[:limit]
 
 
-def related_cases(conn: Connection, case_id: int, now: datetime, *, limit: int = 10) -> list[Related]:
-    """The open cases of the case's sub-district related to it (see ``rank``), with their numbers."""
+def related_cases(conn: Connection, case_id: int, now: datetime, *, within=None, limit: int = 10) -> list[Related]:
+    """The open cases of the case's sub-district related to it (see ``rank``), with their numbers;
+    ``within``: a condition on cases the candidates must meet too (a user's scope)."""
     case = conn.execute(select(Case.id, Case.sub_district_id).where(Case.id == case_id)).first()
     if case is None or case.sub_district_id is None:
         return []
     ids = conn.scalars(
         select(Case.id).where(Case.sub_district_id == case.sub_district_id, Case.id != case_id,
                               Case.status.in_(OPEN_STATUSES), Case.merged_into_id.is_(None),
-                              Case.created_at >= now - LOOK_BACK)
+                              Case.created_at >= now - LOOK_BACK, within if within is not None else true())
         .order_by(Case.id.desc()).limit(CANDIDATES)).all()
     reported = _reported(conn, [case_id, *ids])
     target = reported.pop(case_id, Reported(case_id, ""))
@@ -106,14 +108,12 @@ def related_cases(conn: Connection, case_id: int, now: datetime, *, limit: int =
 
 
 def _reported(conn: Connection, case_ids: list[int]) -> dict[int, Reported]:
-    texts: dict[int, list[str]] = {case_id: [] for case_id in case_ids}
+    texts = case_texts(conn, case_ids)
     places: dict[int, tuple[float, float]] = {}
     for row in conn.execute(
-            select(CaseMessage.case_id, CaseMessage.kind, CaseMessage.content, CaseMessage.latitude,
-                   CaseMessage.longitude)
-            .where(CaseMessage.case_id.in_(case_ids)).order_by(CaseMessage.id)):
-        if row.kind == MessageKind.LOCATION and row.latitude is not None and row.longitude is not None:
-            places[row.case_id] = (row.latitude, row.longitude)    # the latest place the resident sent
-        elif row.kind in SPOKEN_KINDS and row.content:
-            texts[row.case_id].append(row.content)
-    return {case_id: Reported(case_id, "\n".join(parts), places.get(case_id)) for case_id, parts in texts.items()}
+            select(CaseMessage.case_id, CaseMessage.latitude, CaseMessage.longitude)
+            .where(CaseMessage.case_id.in_(case_ids), CaseMessage.kind == MessageKind.LOCATION,
+                   CaseMessage.latitude.is_not(None), CaseMessage.longitude.is_not(None))
+            .order_by(CaseMessage.id)):
+        places[row.case_id] = (row.latitude, row.longitude)    # the latest place the resident sent
+    return {case_id: Reported(case_id, text, places.get(case_id)) for case_id, text in texts.items()}

@@ -58,18 +58,26 @@ def _department_names(conn: Connection) -> dict[str, str]:
     return dict(conn.execute(select(Department.code, Department.name)).all())
 
 
-def case_text(conn: Connection, case_id: int) -> str:
-    """What the resident said on the case: their texts, recognised voice and link titles, in order."""
-    return "\n".join(content for (content,) in conn.execute(
-        select(CaseMessage.content).where(CaseMessage.case_id == case_id, CaseMessage.kind.in_(SPOKEN_KINDS),
-                                          CaseMessage.content != "").order_by(CaseMessage.id)) if content.strip())
+def case_texts(conn: Connection, case_ids: list[int]) -> dict[int, str]:
+    """What the resident said on each case: their texts, recognised voice and link titles, in
+    order ("" when only photos or places were sent), read 1,000 cases at a time."""
+    texts: dict[int, list[str]] = {case_id: [] for case_id in case_ids}
+    for start in range(0, len(case_ids), 1000):
+        chunk = case_ids[start:start + 1000]
+        for case_id, content in conn.execute(
+                select(CaseMessage.case_id, CaseMessage.content)
+                .where(CaseMessage.case_id.in_(chunk), CaseMessage.kind.in_(SPOKEN_KINDS), CaseMessage.content != "")
+                .order_by(CaseMessage.id)):
+            if content.strip():
+                texts[case_id].append(content)
+    return {case_id: "\n".join(parts) for case_id, parts in texts.items()}
 
 
 def suggest_case(conn: Connection, engine: Engine, case_id: int, now: datetime) -> CaseSuggestion | None:
     """Store (once) the engine's suggestion for the case; None when it already has one."""
     if conn.scalar(select(CaseSuggestion.id).where(CaseSuggestion.case_id == case_id)) is not None:
         return None
-    suggestion = engine.suggest(case_text(conn, case_id))
+    suggestion = engine.suggest(case_texts(conn, [case_id])[case_id])
     department_id = None
     if suggestion.department.label:
         department_id = conn.scalar(select(Department.id).where(Department.code == suggestion.department.label))
@@ -125,7 +133,7 @@ def decisions(conn: Connection) -> list[Decision]:
         select(Case.id, Case.tier, Case.category, Case.colour, Department.code)
         .outerjoin(Department, Department.id == Case.department_id)
         .where(DECIDED).order_by(Case.id)).all()
-    texts = _texts(conn, [row.id for row in rows])
+    texts = case_texts(conn, [row.id for row in rows])
     found = []
     for row in rows:
         labels = {"tier": row.tier and str(row.tier), "department": row.code, "colour": row.colour,
@@ -134,19 +142,6 @@ def decisions(conn: Connection) -> list[Decision]:
         if text:
             found.append(Decision(row.id, text, {k: v for k, v in labels.items() if v}))
     return found
-
-
-def _texts(conn: Connection, case_ids: list[int]) -> dict[int, str]:
-    texts: dict[int, list[str]] = {}
-    for start in range(0, len(case_ids), 1000):
-        chunk = case_ids[start:start + 1000]
-        for case_id, content in conn.execute(
-                select(CaseMessage.case_id, CaseMessage.content)
-                .where(CaseMessage.case_id.in_(chunk), CaseMessage.kind.in_(SPOKEN_KINDS), CaseMessage.content != "")
-                .order_by(CaseMessage.id)):
-            if content.strip():
-                texts.setdefault(case_id, []).append(content)
-    return {case_id: "\n".join(parts) for case_id, parts in texts.items()}
 
 
 def by_head(found: Iterable[Decision]) -> dict[str, list[tuple[str, str]]]:
