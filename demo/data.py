@@ -28,6 +28,24 @@ SUB_DISTRICTS = [
     ]),
 ]
 
+# When representatives receive residents at each place, as its posters print it. A 联络站 (code
+# ending in -station) is open on working days; a community's 联系点 on one morning a week.
+STATION_HOURS = "工作日9:00—17:00，每月15日代表集中接待"
+POINT_HOURS = {
+    "dh-cuiliu": "每周三9:00—11:30", "dh-hubin": "每周四14:30—17:00", "dh-yuanlin": "每周二9:00—11:30",
+    "qs-gangcheng": "每周三14:30—17:00", "qs-hongqi": "每周五9:00—11:30", "qs-binjiang": "每周一14:30—17:00",
+    "na-xinyuan": "每周二14:30—17:00", "na-shuguang": "每周四9:00—11:30", "na-yangguang": "每周三9:00—11:30",
+}
+
+
+def point_kind(code: str) -> str:
+    return "station" if code.endswith("-station") else "point"
+
+
+def reception_hours(code: str) -> str:
+    return STATION_HOURS if point_kind(code) == "station" else POINT_HOURS[code]
+
+
 # code, name, level, constituency (for 省/市 representatives: the congress that elected them),
 # sub-district code, primary contact point code
 REPRESENTATIVES = [
@@ -53,6 +71,30 @@ REPRESENTATIVES = [
     ("d-zheng", "郑家宝", "district", "第10选区", "donghu", "dh-cuiliu"),
 ]
 
+# Each representative's work unit and a line about them (invented, like everything here).
+REPRESENTATIVE_DETAILS = {
+    "p-lin": ("示例区人民医院", "心内科主任医师，长期关注基层医疗和养老服务。"),
+    "p-zhou": ("南岸镇农业服务中心", "农技推广研究员，关注乡村道路和农田水利。"),
+    "c-he": ("东湖街道湖滨社区居委会", "社区书记，做了二十年群众工作。"),
+    "c-xu": ("青山钢铁集团", "高级工程师，关注老工业区改造和职工住房。"),
+    "c-guo": ("南岸镇新苑小学", "小学校长，关注义务教育和学生上下学安全。"),
+    "c-ma": ("示例区律师协会", "执业律师，为群众提供法律咨询。"),
+    "d-wang": ("示例区第一中学", "中学教师，关注学区划分和青少年活动场所。"),
+    "d-li": ("园林社区卫生服务中心", "全科医生，关注社区卫生服务和老年人就医。"),
+    "d-zhang": ("示例区公交公司", "公交线路调度员，关注公交线网和出行便利。"),
+    "d-liu": ("钢城社区居委会", "社区主任，关注老旧小区改造和物业管理。"),
+    "d-chen": ("红旗街个体商户", "经营早餐店十余年，关注小微商户经营环境。"),
+    "d-yang": ("滨江苑业主委员会", "业委会主任，关注电梯安全和小区公共收益。"),
+    "d-zhao": ("阳光花园物业服务中心", "物业经理，关注社区环境和停车管理。"),
+    "d-huang": ("新苑社区养老服务站", "养老护理员，关注居家养老和助餐服务。"),
+    "t-wu": ("曙光村村委会", "村委会主任，关注村道硬化和村容整治。"),
+    "t-sun": ("曙光村种植合作社", "合作社负责人，关注农产品销售和农民增收。"),
+    "t-zhu": ("南岸镇新苑社区", "社区网格员，熟悉辖区每家每户。"),
+    "t-gao": ("南岸镇卫生院", "乡镇医生，关注农村医疗和慢病管理。"),
+    "d-luo": ("红旗社区幼儿园", "幼儿园园长，关注托育服务和儿童安全。"),
+    "d-zheng": ("翠柳路农贸市场", "市场管理员，关注食品安全和市场环境。"),
+}
+
 # code, name as the district writes it, phone, what people call it (matched by 「转部门」)
 DEPARTMENTS = [
     ("cg", "区城市管理执法局", "027-50001001", "城管,城管局,城市管理,执法局"),
@@ -66,6 +108,12 @@ DEPARTMENTS = [
     ("scjg", "区市场监督管理局", "027-50001009", "市场监管,市监,市监局,工商"),
     ("gafj", "市公安局示例区分局", "027-50001010", "公安,派出所,交警,公安局"),
 ]
+
+# How staff write each department briefly.
+DEPARTMENT_SHORT_NAMES = {
+    "cg": "城管局", "zj": "住建局", "jt": "交通局", "jy": "教育局", "wj": "卫健局", "rs": "人社局", "mz": "民政局",
+    "sthj": "生态环境分局", "scjg": "市场监管局", "gafj": "公安分局",
+}
 
 # What residents report: text, category (一级/二级/三级, rows of the default taxonomy), tier,
 # department code for tier 3, and how the matter was answered.

@@ -38,7 +38,8 @@ from models.staff import StaffRole
 # How many cases end in each status (60 in all): most are done, some are still moving.
 STATUS_PLAN = {
     CaseStatus.SUBMITTED: 7, CaseStatus.ACCEPTED: 6, CaseStatus.ASSIGNED: 12, CaseStatus.REPLIED: 8,
-    CaseStatus.CLOSED: 19, CaseStatus.MERGED: 2, CaseStatus.INVALID: 3, CaseStatus.WITHDRAWN: 3,
+    CaseStatus.CLOSED: 18, CaseStatus.MERGED: 2, CaseStatus.INVALID: 3, CaseStatus.WITHDRAWN: 3,
+    CaseStatus.REFERRED: 1,
 }
 DUE_DAYS = 15  # 一般事项 answer time used for the demo's deadlines
 SATISFACTION = ("满意", "满意", "满意", "基本满意")
@@ -71,7 +72,9 @@ def load(session: Session, now: datetime, seed: int = 2026) -> Loaded:
         sub_districts[code] = sub
         for cp_code, cp_name, address, lat, lng in points:
             contact_points[cp_code] = ContactPoint(sub_district=sub, code=cp_code, name=cp_name,
-                                                   address=address, latitude=lat, longitude=lng, phone=phone)
+                                                   address=address, latitude=lat, longitude=lng, phone=phone,
+                                                   kind=data.point_kind(cp_code),
+                                                   reception_hours=data.reception_hours(cp_code))
     session.add_all([*sub_districts.values(), *contact_points.values()])
     session.flush()
 
@@ -80,12 +83,15 @@ def load(session: Session, now: datetime, seed: int = 2026) -> Loaded:
         # Most representatives have bound their WeChat (every fifth has not yet), so the
         # sandbox has representatives' phones to play and cases waiting for a binding.
         openid = f"demo-rep-{code}" if index % 5 != 4 else None
+        work_unit, introduction = data.REPRESENTATIVE_DETAILS[code]
         rep = Representative(code=code, name=name, level=level, constituency=constituency, openid=openid,
+                             work_unit=work_unit, introduction=introduction,
                              sub_district_id=sub_districts[sub_code].id,
                              primary_contact_point_id=contact_points[cp_code].id)
         rep.contact_points.append(contact_points[cp_code])
         reps.append(rep)
-    departments = {code: Department(district_id=district.id, code=code, name=name, phone=phone, aliases=aliases)
+    departments = {code: Department(district_id=district.id, code=code, name=name, phone=phone, aliases=aliases,
+                                    short_name=data.DEPARTMENT_SHORT_NAMES[code])
                    for code, name, phone, aliases in data.DEPARTMENTS}
     session.add_all([*reps, *departments.values()])
     session.flush()
@@ -194,6 +200,9 @@ def _file_case(session, rng, now, resident, rep, report, final, departments, sta
             return case
         if final is CaseStatus.INVALID:
             step("invalidate", as_clerk, note="反映内容不属于本区职责范围，已告知群众向有关部门咨询。")
+            return case
+        if final is CaseStatus.REFERRED:
+            step("refer", as_clerk, code="12345", reference=f"GD{case.id:08d}", note="属于政务服务事项，已转热线办理。")
             return case
         open_cases = [other for other, other_status in filed
                       if other_status in OPEN_STATUSES and other.sub_district_id == case.sub_district_id]

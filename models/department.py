@@ -15,6 +15,8 @@ class Department(Base):
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
+    # How staff and lists write it briefly: 城管局 for 区城市管理执法局.
+    short_name: Mapped[str] = mapped_column(String(32), default="", server_default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
     # What people call it: 「城管」 for 区城市管理执法局. Matched by 「转部门」; comma-separated,
     # edited by the district office.

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
+from models.types import StrEnumColumn
+
+
+class ContactPointKind(StrEnum):
+    """What the place calls itself, and so what its posters are headed with."""
+
+    POINT = "point"      # 民情民意联系点
+    STATION = "station"  # 人大代表联络站
+
+
+class RunBy(StrEnum):
+    """Who runs a contact point."""
+
+    SUB_DISTRICT = "subdistrict"  # its 街道人大工委 (a 镇's 人大主席团)
+    DISTRICT = "district"         # the 区人大常委会
 
 
 class District(Base):
@@ -47,5 +64,11 @@ class ContactPoint(Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     phone: Mapped[str] = mapped_column(String(32), default="")
+    kind: Mapped[ContactPointKind] = mapped_column(StrEnumColumn(ContactPointKind, 16), default=ContactPointKind.POINT,
+                                                   server_default=ContactPointKind.POINT.value)
+    run_by: Mapped[RunBy] = mapped_column(StrEnumColumn(RunBy, 16), default=RunBy.SUB_DISTRICT,
+                                          server_default=RunBy.SUB_DISTRICT.value)
+    # When representatives receive residents there, as the poster prints it: 每周三9:00—11:30.
+    reception_hours: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     sub_district: Mapped[SubDistrict] = relationship(back_populates="contact_points")

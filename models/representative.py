@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.status import RepresentativeLevel
@@ -36,7 +36,10 @@ class Representative(Base):
     qr_scene: Mapped[str | None] = mapped_column(String(64), unique=True)
     qr_ticket: Mapped[str | None] = mapped_column(String(255))
     qr_url: Mapped[str | None] = mapped_column(String(255))
+    # Under ``media.dir`` (relative) or absolute; the console re-encodes uploads as JPEG.
     photo_path: Mapped[str | None] = mapped_column(String(255))
+    work_unit: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    introduction: Mapped[str] = mapped_column(Text, default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
 
     sub_district: Mapped[SubDistrict | None] = relationship()

@@ -1,4 +1,5 @@
-"""Batch export of posters: one PDF per sub-district or contact point, one PNG per poster.
+"""Batch export of posters: one PDF per sub-district or contact point (or one representative's
+own), one PNG per poster. The CLI (`minyi qr posters`) and the console's print buttons both come here.
 
 Codes missing are created first (each committed at once: a code WeChat has issued is never
 lost); then the posters are rendered one at a time into the PDF, so a district's worth of
@@ -20,13 +21,18 @@ from wechatpy import WeChatClient
 from bot.codes import unknown_code
 from bot.config import Settings
 from models import ContactPoint, Representative, SubDistrict, representative_contact_points
+from models.district import RunBy
 from qr import posters
 from qr.codes import ensure_permanent_qr
-from texts import LEVEL_LABELS, electoral_line
+from texts import LEVEL_LABELS, committee_name, electoral_line, standing_committee
 
 
 class ExportError(Exception):
     """What the operator must fix first; the message says what."""
+
+
+class NoWeChatAccount(ExportError):
+    """A representative has no code yet and there is no WeChat account to create one."""
 
 
 @dataclass
@@ -36,12 +42,31 @@ class ExportResult:
     codes_created: int = 0
 
 
-def _poster_data(rep: Representative, point: ContactPoint | None, sub: SubDistrict | None) -> posters.RepresentativePoster:
+def run_by_name(point: ContactPoint | None, sub: SubDistrict | None) -> str:
+    """Who runs the place, as its poster names them: 示例区人大常委会 or 东湖街道人大工委."""
+    sub = point.sub_district if point is not None else sub
+    if sub is None:
+        return ""
+    if point is not None and point.run_by is RunBy.DISTRICT:
+        return standing_committee(sub.district.name)
+    return sub.committee_name or committee_name(sub.name)
+
+
+def photo_file(settings: Settings, photo_path: str | None) -> str | None:
+    """A stored photo's file: paths are kept relative to ``media.dir`` (an absolute one stays)."""
+    return str(Path(settings.media_dir) / photo_path) if photo_path else None
+
+
+def _poster_data(rep: Representative, point: ContactPoint | None, sub: SubDistrict | None,
+                 settings: Settings) -> posters.RepresentativePoster:
     return posters.RepresentativePoster(
         code=rep.code, name=rep.name, level_label=LEVEL_LABELS.get(rep.level, "人大代表"),
         constituency=electoral_line(rep.level, rep.constituency), contact_point=point.name if point else "",
         address=point.address if point else "", committee=sub.committee_name if sub else "",
-        committee_phone=sub.committee_phone if sub else "", qr_url=rep.qr_url or "", photo_path=rep.photo_path,
+        committee_phone=sub.committee_phone if sub else "", qr_url=rep.qr_url or "",
+        photo_path=photo_file(settings, rep.photo_path), kind=point.kind if point else "point",
+        reception_hours=point.reception_hours if point else "", work_unit=rep.work_unit or "",
+        run_by=run_by_name(point, sub), phone=point.phone if point else "",
     )
 
 
@@ -58,7 +83,7 @@ def _ensure_codes(session: Session, client: WeChatClient | None, rep_ids: list[i
         if rep.qr_url:
             continue
         if client is None:
-            raise ExportError(f"representative {rep.code} has no QR code yet, and no WeChat account is "
+            raise NoWeChatAccount(f"representative {rep.code} has no QR code yet, and no WeChat account is "
                               "configured to create one (wechat.appid / wechat.secret)")
         ensure_permanent_qr(session, client, rep, now)
         session.commit()
@@ -70,7 +95,7 @@ def representative_page(session: Session, rep: Representative, paper: str, setti
     """One representative's own poster, rendered (the code must exist already)."""
     point = session.get(ContactPoint, rep.primary_contact_point_id) if rep.primary_contact_point_id else None
     sub = session.get(SubDistrict, rep.sub_district_id) if rep.sub_district_id else None
-    boxes = posters.layout(_poster_data(rep, point, sub), paper, settings.posters_reply_working_days,
+    boxes = posters.layout(_poster_data(rep, point, sub, settings), paper, settings.posters_reply_working_days,
                            settings.posters_font_path)
     return posters.render(boxes, paper, settings.posters_font_path)
 
@@ -84,20 +109,29 @@ def _rep_pages(session: Session, rep_ids: list[int], paper: str, settings: Setti
 
 def _point_page(session: Session, point: ContactPoint, rep_ids: list[int], paper: str, settings: Settings):
     sub = point.sub_district
-    reps = tuple(_poster_data(session.get(Representative, rep_id), point, sub) for rep_id in rep_ids)
+    reps = tuple(_poster_data(session.get(Representative, rep_id), point, sub, settings) for rep_id in rep_ids)
     boxes = posters.contact_point_layout(
-        posters.ContactPointPoster(point.name, point.address, sub.committee_name, sub.committee_phone, reps),
+        posters.ContactPointPoster(point.name, point.address, sub.committee_name, sub.committee_phone, reps,
+                                   kind=point.kind, reception_hours=point.reception_hours,
+                                   run_by=run_by_name(point, sub), phone=point.phone),
         paper, settings.posters_reply_working_days, settings.posters_font_path)
     return f"point-{point.code}", posters.render(boxes, paper, settings.posters_font_path)
 
 
 def export_posters(session: Session, client: WeChatClient | None, settings: Settings, out: Path, now: datetime, *,
-                   sub_district: str | None = None, contact_point: str | None = None, paper: str = "A4",
-                   pngs: bool = True, zips: bool = False) -> ExportResult:
-    """``sub_district`` or ``contact_point`` code, or neither for every sub-district."""
+                   sub_district: str | None = None, contact_point: str | None = None,
+                   representative: str | None = None, paper: str = "A4", pngs: bool = True,
+                   zips: bool = False) -> ExportResult:
+    """``sub_district``, ``contact_point`` or ``representative`` code, or none for every sub-district."""
     out.mkdir(parents=True, exist_ok=True)
     result = ExportResult()
-    if contact_point is not None:
+    if representative is not None:
+        rep_id = session.scalar(select(Representative.id).where(Representative.code == representative))
+        if rep_id is None:
+            raise ExportError(unknown_code(session, "representatives", representative))
+        result.codes_created += _ensure_codes(session, client, [rep_id], now)
+        groups = [(representative, [rep_id], [])]
+    elif contact_point is not None:
         point = session.scalar(select(ContactPoint).where(ContactPoint.code == contact_point))
         if point is None:
             raise ExportError(unknown_code(session, "contact-points", contact_point))

@@ -35,7 +35,7 @@ WHITE = (255, 255, 255)
 
 @dataclass(frozen=True)
 class RepresentativePoster:
-    code: str
+    code: str  # names the file; never printed (residents cannot use it)
     name: str
     level_label: str
     constituency: str
@@ -45,6 +45,19 @@ class RepresentativePoster:
     committee_phone: str
     qr_url: str
     photo_path: str | None = None
+    kind: str = "point"  # ContactPointKind: the heading and the place's word follow it
+    reception_hours: str = ""
+    work_unit: str = ""
+    run_by: str = ""  # who runs the place, as printed; the committee when empty
+    phone: str = ""  # the place's own number; the committee's when empty
+
+    @property
+    def body(self) -> str:
+        return self.run_by or self.committee
+
+    @property
+    def call(self) -> str:
+        return self.phone or self.committee_phone
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,18 @@ class ContactPointPoster:
     committee: str
     committee_phone: str
     representatives: tuple[RepresentativePoster, ...]
+    kind: str = "point"
+    reception_hours: str = ""
+    run_by: str = ""
+    phone: str = ""
+
+    @property
+    def body(self) -> str:
+        return self.run_by or self.committee
+
+    @property
+    def call(self) -> str:
+        return self.phone or self.committee_phone
 
 
 @dataclass(frozen=True)
@@ -94,11 +119,11 @@ class _Column:
     def px(self, value: float) -> int:
         return round(value * self.scale)
 
-    def heading(self, band: float, top: float, size: float) -> None:
-        """The red band across the top with 「民情民意联系点」 in it."""
+    def heading(self, title: str, band: float, top: float, size: float) -> None:
+        """The red band across the top with the place's kind in it: 「民情民意联系点」."""
         self.add(Box("band", 0, 0, self.width, self.px(band), color=RED))
         self.y = self.px(top)
-        self.text(texts.POSTER_HEADING, size, "bold", WHITE)
+        self.text(title, size, "bold", WHITE)
         self.y = self.px(band)
 
     def gap(self, amount: float) -> None:
@@ -139,65 +164,87 @@ def _wrap(text: str, size: int, weight: str, font_path: str, width: int) -> list
     return [*lines, current] if current else lines
 
 
+def _details(column: _Column, poster: RepresentativePoster, promise_days: int) -> None:
+    """What sits under the code: where to come, when, who runs it, what to expect."""
+    column.gap(40)
+    column.text(texts.POSTER_CALL_TO_ACTION, 96, "bold", RED)
+    column.gap(60)
+    column.text(texts.poster_place(poster.kind, poster.contact_point) if poster.contact_point else "", 76,
+                align="left")
+    column.text(texts.POSTER_ADDRESS.format(address=poster.address) if poster.address else "", 76, align="left",
+                min_size=64)
+    column.text(texts.POSTER_RECEPTION.format(hours=poster.reception_hours) if poster.reception_hours else "", 76,
+                align="left", min_size=64)
+    column.text(texts.poster_run_by(poster.body, poster.call), 76, align="left", min_size=64)
+    column.gap(40)
+    column.text(texts.poster_promise(promise_days), 84, "bold", RED)
+    column.gap(20)
+    column.text(texts.POSTER_EMERGENCY, 68, "bold")
+
+
+FOOTER_HEIGHT = 110
+
+
 def layout(poster: RepresentativePoster, paper: str = "A4", promise_days: int = 5, font_path: str = "") -> list[Box]:
     page = PAPER_PX[paper]
     column = _Column(page, font_path, page[0] / PAPER_PX["A4"][0])
-    column.heading(480, 110, 230)
+    column.heading(texts.poster_heading(poster.kind), 480, 110, 230)
     column.gap(90)
 
     who = " ".join(part for part in (poster.level_label, poster.constituency) if part)
+    unit = texts.POSTER_WORK_UNIT.format(unit=poster.work_unit) if poster.work_unit else ""
     if poster.photo_path and Path(poster.photo_path).is_file():
         # The photo sits left of the name, so the code keeps its size.
-        top, photo_h = column.y, column.px(520)
+        top, photo_h = column.y, column.px(480)
         photo_w = round(photo_h * 0.75)
         column.add(Box("photo", column.margin, top, photo_w, photo_h, extra={"path": poster.photo_path}))
         beside = {"x": column.margin + photo_w + column.px(60), "width": column.inner - photo_w - column.px(60)}
-        column.y = top + column.px(40)
-        column.text(poster.name, 260, "bold", min_size=160, align="left", **beside)
-        column.gap(10)
-        column.text(who, 100, color=GREY, align="left", **beside)
+        column.y = top + column.px(20)
+        column.text(poster.name, 240, "bold", min_size=160, align="left", **beside)
+        column.text(who, 90, color=GREY, align="left", min_size=60, **beside)
+        column.text(unit, 72, color=GREY, align="left", min_size=50, **beside)
         column.y = max(column.y, top + photo_h)
     else:
         column.text(poster.name, 260, "bold", min_size=160)
         column.gap(10)
         column.text(who, 100, color=GREY)
-    column.gap(70)
+        column.text(unit, 76, color=GREY, min_size=50)
+    column.gap(60)
 
-    qr_side = min(column.px(1250), page[1] - column.y - column.px(1150))
+    # The code takes what the details and the footer leave, up to its full size.
+    measure = _Column(page, font_path, column.scale)
+    measure.y = 0
+    _details(measure, poster, promise_days)
+    footer_top = page[1] - column.margin - column.px(FOOTER_HEIGHT)
+    qr_side = min(column.px(1250), footer_top - column.y - measure.y - column.px(20))
     column.add(Box("qr", (page[0] - qr_side) // 2, column.y, qr_side, qr_side, poster.qr_url))
-    column.gap(40)
-    column.text(texts.POSTER_CALL_TO_ACTION, 96, "bold", RED)
-    column.gap(70)
+    _details(column, poster, promise_days)
 
-    column.text(texts.POSTER_CONTACT_POINT.format(name=poster.contact_point), 76, align="left")
-    column.text(texts.POSTER_ADDRESS.format(address=poster.address), 76, align="left", min_size=64)
-    if poster.committee_phone:
-        column.text(texts.poster_committee_phone(poster.committee, poster.committee_phone), 76, align="left")
-    column.gap(50)
-    column.text(texts.poster_promise(promise_days), 84, "bold", RED)
-
-    column.y = page[1] - column.margin - column.px(110)
-    column.text(texts.POSTER_FOOTER + "　" + texts.POSTER_CODE.format(code=poster.code), 52, color=GREY)
+    column.y = footer_top
+    column.text(texts.POSTER_FOOTER, 52, color=GREY)
     return column.boxes
 
 
 def contact_point_layout(poster: ContactPointPoster, paper: str = "A4", promise_days: int = 5,
                          font_path: str = "") -> list[Box]:
-    """All representatives of one contact point, each with their code, name and level."""
+    """All representatives of one contact point, each with their code to scan, name and level."""
     page = PAPER_PX[paper]
     column = _Column(page, font_path, page[0] / PAPER_PX["A4"][0])
-    column.heading(420, 90, 210)
+    column.heading(texts.poster_heading(poster.kind), 420, 90, 210)
     column.gap(70)
     column.text(poster.name, 150, "bold", min_size=90)
-    column.text(texts.POSTER_ADDRESS.format(address=poster.address), 72, color=GREY, min_size=60)
+    column.text(texts.POSTER_ADDRESS.format(address=poster.address) if poster.address else "", 72, color=GREY,
+                min_size=60)
+    column.text(texts.POSTER_RECEPTION.format(hours=poster.reception_hours) if poster.reception_hours else "", 72,
+                color=GREY, min_size=60)
     column.gap(50)
-    column.text(texts.POSTER_POINT_REPRESENTATIVES, 84, "bold", RED)
+    column.text(texts.poster_point_representatives(poster.kind), 84, "bold", RED)
     column.gap(40)
 
     reps = poster.representatives
     columns = 3 if len(reps) > 4 else 2
     rows = max(1, -(-len(reps) // columns))
-    footer = column.px(520)
+    footer = column.px(640)
     cell_w = column.inner // columns
     cell_h = (page[1] - column.y - footer) // rows
     qr_side = min(cell_w - column.px(80), cell_h - column.px(260))
@@ -208,13 +255,13 @@ def contact_point_layout(poster: ContactPointPoster, paper: str = "A4", promise_
         column.add(Box("qr", x + (cell_w - qr_side) // 2, column.y, qr_side, qr_side, rep.qr_url))
         column.gap(10)
         column.text(rep.name, 80, "bold", width=cell_w - column.px(20), x=x + column.px(10), min_size=50)
-        column.text(f"{rep.level_label} · {rep.code}", 48, color=GREY, width=cell_w - column.px(20),
-                    x=x + column.px(10), min_size=34)
+        column.text(rep.level_label, 48, color=GREY, width=cell_w - column.px(20), x=x + column.px(10),
+                    min_size=34)
     column.y = top + rows * cell_h + column.px(30)
     column.text(texts.POSTER_CALL_TO_ACTION, 84, "bold", RED)
-    if poster.committee_phone:
-        column.text(texts.poster_committee_phone(poster.committee, poster.committee_phone), 68)
+    column.text(texts.poster_run_by(poster.body, poster.call), 68, min_size=50)
     column.text(texts.poster_promise(promise_days), 72, "bold", RED)
+    column.text(texts.POSTER_EMERGENCY, 60, "bold")
     return column.boxes
 
 

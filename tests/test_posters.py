@@ -1,5 +1,7 @@
 """Posters checked the way a person checks a print: the codes decode to the right URL from the
-PNG and from the PDF page, the names are real characters (not boxes), and long text fits."""
+PNG and from the PDF page, the names are real characters (not boxes), long text fits, and the
+poster says what a resident can use (hours, who runs the place, emergency numbers) and nothing
+they cannot (internal codes)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from PIL import Image, ImageChops, ImageFont, ImageOps
 from sqlalchemy import select
 
 from bot.services import services
-from models import Representative
+from models import ContactPoint, Representative
+from models.district import ContactPointKind, RunBy
 from qr import posters
 from qr.codes import decode_qr
 from qr.export import ExportError, export_posters
@@ -25,7 +28,8 @@ NON_CJK_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 def _poster(name: str = "王晓明", address: str = "示例区东街1号", **extra) -> posters.RepresentativePoster:
     fields = dict(code="wang01", name=name, level_label="区人大代表", constituency="第3选区",
                   contact_point="东街第一联系点", address=address, committee="东街街道人大工委",
-                  committee_phone="027-8000 1001", qr_url="http://weixin.qq.com/q/02AbCdEfGhIjK")
+                  committee_phone="027-8000 1001", qr_url="http://weixin.qq.com/q/02AbCdEfGhIjK",
+                  reception_hours="每周三9:00—11:30", work_unit="示例区第一中学")
     return posters.RepresentativePoster(**{**fields, **extra})
 
 
@@ -66,7 +70,7 @@ def test_everything_fits_inside_the_margins_without_overlap(paper, name, address
             assert apart, (one.kind, one.text, other.kind, other.text)
     lines = [box.text for box in texts]
     start = next(index for index, line in enumerate(lines) if line.startswith("地址："))
-    end = next(index for index, line in enumerate(lines) if line.startswith("东街街道人大工委电话"))
+    end = next(index for index, line in enumerate(lines) if line.startswith("接待时间："))
     assert "".join(lines[start:end]) == "地址：" + address  # wrapped, nothing lost
     assert _name_box(boxes, name).size >= round(160 * width / posters.PAPER_PX["A4"][0])
 
@@ -86,6 +90,36 @@ def test_the_code_decodes_from_the_png_and_from_the_pdf_page(tmp_path):
     assert "595.2 x 841.92 pts (A4)" in info.stdout and "Pages:           1" in info.stdout
     subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf), str(tmp_path / "page")], check=True)
     assert decode_qr((tmp_path / "page-1.png").read_bytes()) == [poster.qr_url]
+
+
+def _lines(boxes: list[posters.Box]) -> list[str]:
+    return [box.text for box in boxes if box.kind == "text"]
+
+
+@pytest.mark.parametrize("paper", ["A4", "A3"])
+def test_a_representatives_poster_says_what_a_resident_can_use_and_no_internal_code(paper):
+    lines = _lines(posters.layout(_poster(), paper, promise_days=5))
+    assert lines[0] == "民情民意联系点"
+    for line in ("联系点：东街第一联系点", "接待时间：每周三9:00—11:30", "工作单位：示例区第一中学",
+                 "主办：东街街道人大工委　电话：027-8000 1001", "一般问题5个工作日内答复",
+                 "紧急情况请拨打110；政务服务热线12345"):
+        assert line in lines
+    assert not [line for line in lines if "wang01" in line or "编号" in line]
+
+
+def test_a_stations_poster_is_headed_as_a_station_and_names_who_runs_it():
+    poster = _poster(kind="station", contact_point="东街街道人大代表联络站", run_by="示例区人大常委会",
+                     phone="027-50000101")
+    lines = _lines(posters.layout(poster, promise_days=7))
+    assert lines[0] == "人大代表联络站" and "联络站：东街街道人大代表联络站" in lines
+    assert "主办：示例区人大常委会　电话：027-50000101" in lines and "一般问题7个工作日内答复" in lines
+    point = posters.ContactPointPoster("东街街道人大代表联络站", "示例区东街1号", "东街街道人大工委", "027-8000 1001",
+                                       (poster, _poster("李芳", code="li02")), kind="station",
+                                       reception_hours="工作日9:00—17:00")
+    lines = _lines(posters.contact_point_layout(point))
+    assert lines[0] == "人大代表联络站" and "本联络站的人大代表（扫码联系）" in lines
+    assert "接待时间：工作日9:00—17:00" in lines and "紧急情况请拨打110；政务服务热线12345" in lines
+    assert not [line for line in lines if "wang01" in line or "li02" in line]
 
 
 @pytest.mark.parametrize("name", ["李芳", "欧阳晓明"])
@@ -152,13 +186,34 @@ def test_a_sub_districts_posters_come_out_as_one_pdf_every_code_its_own(app, db,
     assert again.codes_created == 0 and len(world.calls("qrcode/create")) == 2
 
 
-def test_a_contact_points_export_starts_with_its_own_poster(app, db, district, tmp_path):
+def _recording(real, seen: list):
+    """``real``, noting each poster's data it is given."""
+    def laid_out(poster, *args, **kwargs):
+        seen.append(poster)
+        return real(poster, *args, **kwargs)
+    return laid_out
+
+
+def test_a_contact_points_export_starts_with_its_own_poster(app, db, district, tmp_path, monkeypatch):
     svc = services(app)
+    point = db.get(ContactPoint, district["contact_points"]["east"].id)
+    point.kind, point.run_by, point.reception_hours = ContactPointKind.STATION, RunBy.DISTRICT, "每周三9:00—11:30"
+    point.phone = "027-50000101"
+    db.get(Representative, district["reps"]["wang"].id).work_unit = "示例区第一中学"
+    db.commit()
+    laid_out = []
+    for name in ("layout", "contact_point_layout"):
+        monkeypatch.setattr(posters, name, _recording(getattr(posters, name), laid_out))
     result = export_posters(db, svc.wechat, svc.settings, tmp_path / "out", svc.clock.now(), contact_point="cp-dj-1", paper="A3")
     pages = _pdf_pages(result.pdfs[0], tmp_path)
     db.rollback()
     wang = db.scalar(select(Representative.qr_url).where(Representative.code == "wang01"))
     assert pages == [[wang], [wang]]  # the point's list (one representative), then his own poster
+    listed, own = laid_out
+    assert (listed.kind, listed.run_by, listed.reception_hours, listed.phone) == (
+        "station", "示例区人大常委会", "每周三9:00—11:30", "027-50000101")
+    assert (own.kind, own.run_by, own.reception_hours, own.work_unit, own.qr_url) == (
+        "station", "示例区人大常委会", "每周三9:00—11:30", "示例区第一中学", wang)
     with Image.open(tmp_path / "out" / "point-cp-dj-1.png") as point_poster:
         assert point_poster.size == (3508, 4961)
 
