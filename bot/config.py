@@ -41,6 +41,8 @@ DEFAULTS: dict[str, Any] = {
     "intake.nearest_contact_points": 3,
     "intake.nearest_max_km": 20,
     "cases.take_within_working_hours": 8,
+    "cases.refusal_reasons": ("not_ours=不属于本单位职责,unclear=诉求不明确需补充,elsewhere=已在其他渠道办理,"
+                              "several=涉及多部门需协调"),
     "outbox.concurrency": 8,
     "outbox.claim_seconds": 120,
     "media.dir": "instance/media",
@@ -105,6 +107,7 @@ class Settings:
     intake_nearest_contact_points: int
     intake_nearest_max_km: int
     cases_take_within_working_hours: int
+    cases_refusal_reasons: str
     outbox_concurrency: int
     outbox_claim_seconds: int
     media_dir: str
@@ -130,6 +133,11 @@ class Settings:
                              if template_id else {})
 
     @property
+    def refusal_reasons(self) -> dict[str, str]:
+        """Why a department may refuse a case (退单), code → label, in the configured order."""
+        return parse_refusal_reasons(self.cases_refusal_reasons)
+
+    @property
     def accepts_plaintext(self) -> bool:
         """Plaintext bodies are not signed: with an AES key, only encrypted ones are believed."""
         return not self.wechat_aes_key or self.wechat_allow_plaintext
@@ -147,6 +155,24 @@ def parse_template_fields(spec: str) -> dict[str, str]:
             raise ValueError(f"{pair!r} is not key=value with value one of {', '.join(TEMPLATE_VALUES)}")
         fields[key.strip()] = value.strip()
     return fields
+
+
+REASON_CODE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def parse_refusal_reasons(spec: str) -> dict[str, str]:
+    """"not_ours=不属于本单位职责,unclear=诉求不明确需补充" → {"not_ours": "不属于本单位职责", …}. The
+    code is what the ledger counts (lower-case letters, digits, _; at most 32), the label what
+    people read."""
+    reasons: dict[str, str] = {}
+    for pair in filter(None, (part.strip() for part in spec.split(","))):
+        code, _, label = (piece.strip() for piece in pair.partition("="))
+        if not code or len(code) > 32 or not set(code) <= REASON_CODE_CHARS or not label or code in reasons:
+            raise ValueError(f"{pair!r} is not code=label with a new code of a-z, 0-9 and _ (at most 32)")
+        reasons[code] = label
+    if not reasons:
+        raise ValueError("at least one reason is needed")
+    return reasons
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -206,6 +232,10 @@ def _validate(values: dict[str, Any]) -> None:
     if bool(values["wechat.appid"]) != bool(values["wechat.secret"]):
         missing = "wechat.secret" if values["wechat.appid"] else "wechat.appid"
         raise ConfigError(missing, "wechat.appid and wechat.secret go together")
+    try:
+        parse_refusal_reasons(values["cases.refusal_reasons"])
+    except ValueError as error:
+        raise ConfigError("cases.refusal_reasons", str(error)) from None
     for key in ("wechat.template_case_notice_fields", "wechat.template_case_progress_fields"):
         try:
             parse_template_fields(values[key])

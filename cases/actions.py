@@ -3,21 +3,27 @@
 Every step, whoever takes it (a resident, a representative in WeChat, a clerk in WeChat or the
 console, the scheduler, the demo loader), goes through here: the actor's right to take it (the
 scope rule, ``cases.scope``), the transition (``cases.transitions``), the case's new status,
-timestamps, tier, department or representative, the ``CaseEvent``, a proposal for tier 4, and the
-outbox rows for everyone the step concerns (``cases.notices``) — all on the caller's connection,
-inside the caller's transaction, so that all of it commits or none of it does.
+timestamps, tier, department, deadline, referral or representative, the ``CaseEvent``, a proposal
+for tier 4 and its details, and the outbox rows for everyone the step concerns
+(``cases.notices``) — all on the caller's connection, inside the caller's transaction, so that all
+of it commits or none of it does.
+
+A department's answer (反馈) is a ``reply``: the liaison's own is signed by the department; a
+clerk entering it for the department (``for_department``) signs it with the department's name
+too, while the event records the clerk who typed it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from cases import notices as notice_rules
 from cases.notices import CaseFacts, Notice
-from cases.numbering import case_number
+from cases.numbering import BEIJING_OFFSET, case_number
 from cases.scope import Actor, CaseScope, covers, may
 from cases.status import CATEGORY_SEPARATOR, COLOURS, ActorKind, CaseStatus, Tier
 from cases.transitions import Step, TransitionError, apply
@@ -32,8 +38,11 @@ from models import (
     Resident,
     StaffUser,
     SubDistrict,
+    proposal_signers,
 )
 from models.staff import StaffRole
+from texts import HIGHER_CONGRESS, beijing_time
+from texts import notices as notice_words
 from texts import routing as texts_routing
 
 
@@ -43,6 +52,16 @@ class CaseNotFound(LookupError):
 
 class NotPermitted(PermissionError):
     """The actor sees the case but does not take this kind of step."""
+
+
+@dataclass(frozen=True)
+class ProposalDraft:
+    """A tier-4 case's proposal (代表建议) as it goes upward."""
+
+    title: str
+    body: str
+    signer_ids: tuple[int, ...]
+    sent_to: str
 
 
 @dataclass(frozen=True)
@@ -70,11 +89,22 @@ def perform(
     note: str = "",
     category: str | None = None,
     colour: str | None = None,
+    due_at: datetime | None = None,
+    code: str | None = None,
+    reference: str = "",
+    reasons: Mapping[str, str] | None = None,
+    proposal: ProposalDraft | None = None,
+    for_department: bool = False,
     notify: bool = True,
 ) -> Performed:
     """Take ``action`` on the case for ``actor``; raises CaseNotFound, NotPermitted or
     TransitionError (nothing written) when it may not be taken. ``notify=False`` records a step
-    without telling anyone (loading a history, as the demo does)."""
+    without telling anyone (loading a history, as the demo does).
+
+    Step by step: ``due_at`` the deadline of an ``assign``; ``code`` and ``reference`` where a
+    ``refer`` went and that body's reference; ``code`` and ``reasons`` (the configured list, code →
+    label) why a department ``refuse``s; ``proposal`` what a ``propose`` records; ``for_department``
+    a ``reply`` a clerk enters as the department's answer."""
     case = conn.execute(select(Case.__table__).where(Case.id == case_id).with_for_update()).first()
     if case is None or not covers(actor, CaseScope(case.resident_id, case.representative_id,
                                                     case.sub_district_id, case.department_id)):
@@ -90,48 +120,116 @@ def perform(
     if action == "reply" and tier is None:
         tier = current_tier or answering_tier(actor)
     step = apply(CaseStatus(case.status), action,
-                 tier=tier if action in ("accept", "assign", "reply", "classify") and tier else current_tier, note=note)
+                 tier=tier if action in ("accept", "assign", "reply", "classify") and tier else current_tier, note=note,
+                 code=code)
 
-    changes, event_note = _changes(conn, case, step, now, tier=tier, department_id=department_id,
-                                   representative_id=representative_id, merged_into_id=merged_into_id,
-                                   escalation_reason=escalation_reason, note=note, category=category,
-                                   colour=colour)
-    conn.execute(update(Case.__table__).where(Case.id == case_id).values(**changes))
+    if for_department and actor.role is StaffRole.DEPARTMENT:
+        raise NotPermitted("a liaison's own reply is the department's answer")
+    if for_department and (action != "reply" or actor.kind is not ActorKind.STAFF or case.department_id is None):
+        raise TransitionError("only staff enter a department's answer, on a case passed to a department")
+    signers = _checked_signers(conn, proposal) if action == "propose" else []
+    change = _changes(conn, case, step, now, tier=tier, department_id=department_id,
+                      representative_id=representative_id, merged_into_id=merged_into_id,
+                      escalation_reason=escalation_reason, note=note, category=category, colour=colour,
+                      due_at=due_at, code=code, reference=reference, reasons=reasons,
+                      for_department=for_department)
+    conn.execute(update(Case.__table__).where(Case.id == case_id).values(**change.values))
     event_id = conn.execute(
         insert(CaseEvent.__table__).returning(CaseEvent.__table__.c.id),
         {"case_id": case_id, "at": now, "actor_kind": actor.kind, "actor_id": actor.id, "action": action,
-         "from_status": step.from_status, "to_status": step.to_status, "note": event_note},
+         "from_status": step.from_status, "to_status": step.to_status, "note": change.note, "code": code},
     ).scalar_one()
-    if action == "assign" and step.tier is Tier.HIGHER_CONGRESS:
-        conn.execute(insert(Proposal.__table__), {
-            "case_id": case_id, "note": note, "created_at": now,
-            "representative_id": actor.id if actor.kind is ActorKind.REPRESENTATIVE else case.representative_id})
+    extra = {**change.extra, **_record_proposal(conn, case, step, actor, now, note, proposal, signers)}
 
     queued = 0
     if notify:
-        facts = case_facts(conn, case_id, escalation_reason=changes.get("escalation_reason") or "", hours=hours,
-                           previous_representative_id=case.representative_id)
-        queued = queue(conn, f"evt:{event_id}", notice_rules.for_step(action, actor, facts, note, now), case_id,
+        facts = case_facts(conn, case_id, escalation_reason=change.values.get("escalation_reason") or "",
+                           hours=hours, previous_representative_id=case.representative_id, extra=extra,
+                           with_signers=action in ("propose", "answer_proposal"))
+        speaker = replace(actor, name=facts.department) if for_department else actor
+        queued = queue(conn, f"evt:{event_id}", notice_rules.for_step(action, speaker, facts, note, now), case_id,
                        now)
     return Performed(case_id, case_number(case_id, case.created_at), step, event_id, queued)
 
 
+def due_by(day: date) -> datetime:
+    """A deadline given as a Beijing date: the end of that day (23:59 Beijing), stored as UTC."""
+    return datetime.combine(day, time(23, 59)) - BEIJING_OFFSET
+
+
+@dataclass(frozen=True)
+class Change:
+    values: dict  # the case's columns after the step
+    note: str  # the event's note as the ledger reads it
+    extra: dict[str, str]  # what notices of this step say beyond the case's facts
+
+
+def _checked_signers(conn: Connection, draft: ProposalDraft | None) -> list[int]:
+    """The representatives who sign ``draft`` (active ones, by id); refuses an incomplete draft."""
+    if draft is None or not draft.title.strip() or not draft.body.strip() or not draft.sent_to.strip():
+        raise TransitionError("a proposal needs its title, text and where it goes")
+    signers = list(conn.scalars(select(Representative.id).where(Representative.id.in_(set(draft.signer_ids)),
+                                                                Representative.active.is_(True))
+                                .order_by(Representative.id))) if draft.signer_ids else []
+    if not signers:
+        raise TransitionError("a proposal needs at least one representative to sign it")
+    return signers
+
+
+def _record_proposal(conn: Connection, case, step: Step, actor: Actor, now: datetime, note: str,
+                     draft: ProposalDraft | None, signers: list[int]) -> dict[str, str]:
+    """The proposal a tier-4 step writes: opened by ``assign``, its details by ``propose``, its
+    answer by ``answer_proposal``. Returns what notices say of it."""
+    table = Proposal.__table__
+    if step.action == "assign" and step.tier is Tier.HIGHER_CONGRESS:
+        conn.execute(insert(table), {
+            "case_id": case.id, "note": note, "created_at": now, "title": case.summary[:200],
+            "representative_id": actor.id if actor.kind is ActorKind.REPRESENTATIVE else case.representative_id})
+        return {}
+    if step.action not in ("propose", "answer_proposal"):
+        return {}
+    proposal_id = conn.scalar(select(table.c.id).where(table.c.case_id == case.id).order_by(table.c.id.desc()))
+    if proposal_id is None:   # passed upward before proposals kept their details
+        proposal_id = conn.execute(insert(table).returning(table.c.id), {
+            "case_id": case.id, "note": "", "created_at": now, "representative_id": case.representative_id,
+        }).scalar_one()
+    if step.action == "propose":
+        conn.execute(update(table).where(table.c.id == proposal_id).values(
+            title=draft.title.strip()[:200], body=draft.body.strip(), sent_to=draft.sent_to.strip()[:64], sent_at=now))
+        conn.execute(delete(proposal_signers).where(proposal_signers.c.proposal_id == proposal_id))
+        conn.execute(insert(proposal_signers), [{"proposal_id": proposal_id, "representative_id": rep_id}
+                                                for rep_id in signers])
+    else:
+        conn.execute(update(table).where(table.c.id == proposal_id).values(answer=note.strip(), answered_at=now))
+    row = conn.execute(select(table.c.title, table.c.sent_to).where(table.c.id == proposal_id)).one()
+    return {"title": row.title or case.summary, "to": row.sent_to or HIGHER_CONGRESS}
+
+
 def _changes(conn: Connection, case, step: Step, now: datetime, *, tier, department_id, representative_id,
-             merged_into_id, escalation_reason, note, category, colour) -> tuple[dict, str]:
-    """The case's columns after ``step``, and the event's note as the ledger reads it."""
+             merged_into_id, escalation_reason, note, category, colour, due_at, code, reference, reasons,
+             for_department) -> Change:
+    """The case's columns after ``step``, the event's note as the ledger reads it, and what the
+    step's notices say beyond the case's facts."""
     changes: dict = {"status": step.to_status, "updated_at": now}
     event_note = note
+    extra: dict[str, str] = {}
     action = step.action
     if action in ("accept", "reply", "assign"):
         changes["accepted_at"] = case.accepted_at or now
         changes["grouping_closed"] = True  # someone is on it: the resident's next words are news
         if step.tier is not None:
             changes["tier"] = step.tier
-    if action == "reply":
+    if action in ("reply", "answer_proposal"):
         changes["replied_at"] = now
+        if for_department:
+            name = conn.scalar(select(Department.name).where(Department.id == case.department_id))
+            event_note = notice_words.LEDGER_NOTES["for_department"].format(department=name, note=note)
     elif action == "assign":
-        changes["assigned_at"] = now
-        changes["escalated_at"] = None
+        if due_at is not None and due_at <= now:
+            raise TransitionError("a deadline must be in the future")
+        changes.update(assigned_at=now, escalated_at=None, due_at=due_at)
+        if due_at is not None:
+            extra["due"] = beijing_time(due_at)
         if step.tier is Tier.DEPARTMENT:
             name = conn.scalar(select(Department.name).where(Department.id == department_id))
             if name is None:
@@ -171,7 +269,27 @@ def _changes(conn: Connection, case, step: Step, now: datetime, *, tier, departm
         if merged_into_id is None or merged_into_id == case.id:
             raise TransitionError("merging needs another case")
         changes["merged_into_id"] = merged_into_id
-    return changes, event_note
+    elif action == "refer":
+        reference = reference.strip()
+        if not reference or len(reference) > 64:
+            raise TransitionError("a referral records the reference the other body gave it")
+        changes.update(referred_to=code, referral_reference=reference, escalated_at=None)
+        extra.update(body=notice_words.REFERRAL_BODIES[code], reference=reference)
+        event_note = notice_words.LEDGER_NOTES["refer"].format(**extra, note_line=_then(note))
+    elif action == "refuse":
+        label = (reasons or {}).get(code)
+        if label is None:
+            raise TransitionError(f"a refusal gives one of the configured reasons, not {code!r}")
+        name = conn.scalar(select(Department.name).where(Department.id == case.department_id)) or ""
+        changes.update(department_id=None, tier=None, due_at=None, escalated_at=now, escalation_reason="refused")
+        extra.update(department=name, refusal=label + _then(note))
+        event_note = notice_words.LEDGER_NOTES["refuse"].format(**extra)
+    return Change(changes, event_note, extra)
+
+
+def _then(note: str) -> str:
+    """A free note after a fixed phrase."""
+    return f"。{note}" if note else ""
 
 
 def answering_tier(actor: Actor) -> Tier:
@@ -194,8 +312,10 @@ def classified(tier: Tier | None, category: str | None, colour: str | None) -> d
 
 
 def case_facts(conn: Connection, case_id: int, *, escalation_reason: str = "", hours: int = 0,
-               previous_representative_id: int | None = None) -> CaseFacts:
-    """What notices say about the case as it is now, and who can be told."""
+               previous_representative_id: int | None = None, extra: Mapping[str, str] | None = None,
+               with_signers: bool = False) -> CaseFacts:
+    """What notices say about the case as it is now, and who can be told. A resident without
+    WeChat (filed by staff, not linked yet) or who unfollowed is told nothing."""
     row = conn.execute(
         select(Case.id, Case.created_at, Case.summary, Case.tier, Case.sub_district_id, Case.department_id,
                Case.merged_into_id, Case.representative_id, Resident.openid.label("resident_openid"),
@@ -226,7 +346,7 @@ def case_facts(conn: Connection, case_id: int, *, escalation_reason: str = "", h
         number=case_number(row.id, row.created_at), short=str(row.id), submitted_at=row.created_at,
         summary=row.summary,
         tier=Tier(row.tier) if row.tier else None,
-        resident_openid=row.resident_openid if row.subscribed else None,
+        resident_openid=row.resident_openid if row.subscribed and row.resident_openid else None,
         representative_id=row.representative_id, representative_name=row.rep_name or "",
         representative_openid=row.rep_openid if row.representative_id else None,
         sub_district=row.sd_name or "", committee=row.committee_name or "", department=row.dept_name or "",
@@ -234,8 +354,18 @@ def case_facts(conn: Connection, case_id: int, *, escalation_reason: str = "", h
         department_openids=tuple(s.openid for s in staff if s.role == StaffRole.DEPARTMENT),
         district_openids=tuple(s.openid for s in staff if s.role == StaffRole.DISTRICT),
         merged_into=merged_into, escalation_reason=escalation_reason, hours=hours,
-        suggestion=row.suggestion,
+        extra=dict(extra or {}), suggestion=row.suggestion,
+        signer_openids=_signer_openids(conn, case_id) if with_signers else (),
     )
+
+
+def _signer_openids(conn: Connection, case_id: int) -> tuple[str, ...]:
+    """The bound WeChats of the representatives who sign the case's latest proposal."""
+    latest = select(func.max(Proposal.id)).where(Proposal.case_id == case_id).scalar_subquery()
+    return tuple(conn.scalars(
+        select(Representative.openid).join(proposal_signers, proposal_signers.c.representative_id == Representative.id)
+        .where(proposal_signers.c.proposal_id == latest, Representative.openid.is_not(None))
+        .order_by(Representative.id)))
 
 
 def queue(conn: Connection, cause: str, notices: list[Notice], case_id: int | None, now: datetime) -> int:

@@ -1,4 +1,6 @@
-"""Filing what a resident reports: open a case, or join the one they are still describing.
+"""Filing what a resident reports: open a case, or join the one they are still describing; and
+filing for a resident staff met in person, on the phone or by letter (代录, ``file_for_resident``),
+which opens a case the same way with the staff member as the one who filed it.
 
 This is the webhook's hot path, and it records the delivery itself: the resident's touch, the
 case, its first event, the message, a pending attachment for media, and the delivery's
@@ -27,9 +29,11 @@ from sqlalchemy import Connection, DateTime, Dialect, Integer, bindparam, insert
 from cases import residents
 from cases.driver import run_alone
 from cases.numbering import case_number
-from cases.status import JOINABLE_STATUSES, ActorKind, CaseStatus, MessageKind
+from cases.scope import Actor
+from cases.status import CHANNELS, JOINABLE_STATUSES, ActorKind, CaseStatus, MessageKind
 from models import Attachment, Case, CaseEvent, CaseMessage, ContactPoint, InboundMessage, Representative
 from models.types import msgid_digits
+from texts import console as console_words
 
 cases = Case.__table__
 messages = CaseMessage.__table__
@@ -142,6 +146,67 @@ _TYPES = (bindparam("p_now", type_=DateTime), bindparam("p_cutoff", type_=DateTi
 _JOIN = text(JOIN_SQL).bindparams(*_TYPES).columns(id=Integer, created_at=DateTime)
 
 
+# -- the rule of opening a case, step by step (the one statement below repeats it) -------------
+def sub_district_of(conn: Connection, contact_point_id: int | None, representative_id: int | None) -> int | None:
+    """A new case's sub-district: its contact point's, else its representative's."""
+    return conn.scalar(
+        select(ContactPoint.sub_district_id).where(ContactPoint.id == contact_point_id)
+    ) or conn.scalar(
+        select(Representative.sub_district_id).where(Representative.id == representative_id)
+    )
+
+
+def _open_case(conn: Connection, *, resident_id: int, representative_id: int | None, contact_point_id: int | None,
+               summary: str, now: datetime, by: tuple[ActorKind, int | None], note: str = "",
+               code: str | None = None, grouping_closed: bool = False) -> int:
+    """Insert a submitted case and its ``submit`` event; return its id (its number follows)."""
+    case_id = conn.execute(
+        insert(cases).returning(cases.c.id),
+        {"resident_id": resident_id, "representative_id": representative_id,
+         "contact_point_id": contact_point_id,
+         "sub_district_id": sub_district_of(conn, contact_point_id, representative_id),
+         "status": CaseStatus.SUBMITTED.value, "summary": summary[:200], "created_at": now,
+         "updated_at": now, "last_message_at": now, "grouping_closed": grouping_closed},
+    ).scalar_one()
+    conn.execute(
+        insert(events),
+        {"case_id": case_id, "at": now, "actor_kind": by[0].value, "actor_id": by[1], "action": "submit",
+         "from_status": None, "to_status": CaseStatus.SUBMITTED.value, "note": note, "code": code},
+    )
+    return case_id
+
+
+# -- filing for a resident without WeChat (代录) ---------------------------------------------------
+@dataclass(frozen=True)
+class WalkIn:
+    """What staff take down: how the resident came, who they are, what they said, where."""
+
+    channel: str  # cases.status.CHANNELS
+    name: str
+    phone: str
+    text: str
+    contact_point_id: int
+    representative_id: int | None = None
+
+
+def file_for_resident(conn: Connection, walk_in: WalkIn, actor: Actor, now: datetime) -> Filed:
+    """A resident without WeChat (no openid until they scan the slip's code), and their case,
+    filed by ``actor``: the case is complete as written (nothing will join it), and its ``submit``
+    event names the staff member and the channel. The caller checks the actor may file there."""
+    if walk_in.channel not in CHANNELS or not walk_in.name.strip() or not walk_in.text.strip():
+        raise ValueError("filing for a resident needs the channel, their name and what they said")
+    resident_id = residents.add_without_wechat(conn, walk_in.channel, walk_in.name.strip(), walk_in.phone.strip(),
+                                               walk_in.representative_id, walk_in.contact_point_id, now)
+    said = walk_in.text.strip()
+    case_id = _open_case(conn, resident_id=resident_id, representative_id=walk_in.representative_id,
+                         contact_point_id=walk_in.contact_point_id, summary=said, now=now,
+                         by=(actor.kind, actor.id), note=console_words.CHANNEL_NOTES[walk_in.channel],
+                         code=walk_in.channel, grouping_closed=True)
+    conn.execute(insert(messages), {"case_id": case_id, "kind": MessageKind.TEXT.value, "content": said,
+                                    "created_at": now})
+    return Filed(case_id, case_number(case_id, now), True, "")
+
+
 # -- SQLite: step by step ---------------------------------------------------------------------
 def _file_step_by_step(conn: Connection, params: dict) -> tuple[int, datetime, bool, str]:
     now = params["p_now"]
@@ -152,25 +217,10 @@ def _file_step_by_step(conn: Connection, params: dict) -> tuple[int, datetime, b
     if joined is not None:
         case_id, created_at, opened = joined.id, joined.created_at, False
     else:
-        sub_district = conn.scalar(
-            select(ContactPoint.sub_district_id).where(ContactPoint.id == params["p_contact_point"])
-        ) or conn.scalar(
-            select(Representative.sub_district_id).where(Representative.id == params["p_representative"])
-        )
-        case_id = conn.execute(
-            insert(cases).returning(cases.c.id),
-            {"resident_id": params["p_resident"], "representative_id": params["p_representative"],
-             "contact_point_id": params["p_contact_point"], "sub_district_id": sub_district,
-             "status": CaseStatus.SUBMITTED.value, "summary": params["p_summary"], "created_at": now,
-             "updated_at": now, "last_message_at": now},
-        ).scalar_one()
+        case_id = _open_case(conn, resident_id=resident.id, representative_id=resident.representative_id,
+                             contact_point_id=resident.contact_point_id, summary=params["p_summary"], now=now,
+                             by=(ActorKind.RESIDENT, resident.id))
         created_at, opened = now, True
-        conn.execute(
-            insert(events),
-            {"case_id": case_id, "at": now, "actor_kind": ActorKind.RESIDENT.value,
-             "actor_id": params["p_resident"], "action": "submit", "from_status": None,
-             "to_status": CaseStatus.SUBMITTED.value, "note": ""},
-        )
     message_id = conn.execute(
         insert(messages).returning(messages.c.id),
         {**{name: params[f"p_{name}"] for name in CONTENT_FIELDS}, "kind": params["p_kind"],

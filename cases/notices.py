@@ -2,10 +2,12 @@
 about the case, tested as a table. ``cases.actions.perform`` writes what they return to the
 outbox in the step's own transaction.
 
-Residents hear every step in their words; the representative hears of new cases and of what
-others did on theirs; the working committee's clerks hear of cases nobody else would hear and of
-cases passed to their sub-district; department liaisons of cases passed to their department;
-the district office of proposals and of cases with no sub-district at all.
+Residents hear every step in their words (those with no WeChat, filed by staff, hear nothing:
+staff call them); the representative hears of new cases and of what others did on theirs; the
+working committee's clerks hear of cases nobody else would hear, of cases passed to their
+sub-district and of cases a department refused; department liaisons of cases passed to their
+department; the district office of proposals and of cases with no sub-district at all; the
+representatives who sign a proposal, of it and of its answer.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from cases.status import ActorKind, Tier
 from texts import beijing_time, clip
 from texts import notices as words
 from texts import routing as routing_words
+
+# Steps whose words are the answer the resident waits for: sent whole, in several messages if long.
+ANSWERS = ("reply", "answer_proposal")
 
 # WeChat takes at most 2,048 bytes of text in one customer-service message.
 TEXT_LIMIT_BYTES = 2048
@@ -47,7 +52,7 @@ class CaseFacts:
     submitted_at: datetime
     summary: str
     tier: Tier | None
-    resident_openid: str | None  # None when the resident unfollowed
+    resident_openid: str | None  # None when the resident unfollowed or has no WeChat (filed by staff)
     representative_id: int | None = None
     representative_name: str = ""
     representative_openid: str | None = None
@@ -60,8 +65,10 @@ class CaseFacts:
     merged_into: str = ""
     escalation_reason: str = ""
     hours: int = 0  # for "not taken within N working hours"
+    # What the step adds (cases.actions: a deadline, a referral, a refusal's reason, a proposal).
     extra: dict[str, str] = field(default_factory=dict)
     suggestion: dict | None = None  # the routing engine's (cases.routing.engine.Suggestion.as_dict())
+    signer_openids: tuple[str, ...] = ()  # the representatives signing the case's proposal
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT_BYTES) -> list[str]:
@@ -86,6 +93,11 @@ def split_text(text: str, limit: int = TEXT_LIMIT_BYTES) -> list[str]:
     return pieces
 
 
+def tells_resident(action: str) -> bool:
+    """Does ``action`` have words for the resident (so one without WeChat must be phoned)?"""
+    return any(key == action or key.startswith(f"{action}_") for key in words.TO_RESIDENT)
+
+
 def unit_of(tier: Tier | None, facts: CaseFacts) -> str:
     """The public name of whoever handles a case of ``tier``."""
     if tier is Tier.SUBDISTRICT:
@@ -106,7 +118,10 @@ def for_step(action: str, actor: Actor, facts: CaseFacts, note: str, at: datetim
     values = {"number": facts.number, "short": facts.short, "who": actor.label or facts.committee,
               "unit": unit, "committee": facts.committee or names.SOME_COMMITTEE, "note": note,
               "other": facts.merged_into, "summary": summary, "time": time, "note_line": words.note_line(note),
-              "submitted": beijing_time(facts.submitted_at), "suggestion": routing_words.notice_lines(facts.suggestion)}
+              "submitted": beijing_time(facts.submitted_at), "suggestion": routing_words.notice_lines(facts.suggestion),
+              "department": facts.department,
+              "result_line": words.result_line(note) if actor.kind is ActorKind.STAFF else "",
+              "due_line": words.due_line(facts.extra.get("due", "")), **words.EXTRA_DEFAULTS, **facts.extra}
     notices: list[Notice] = []
 
     def tell_staff(openids, purpose, text, progress_key):
@@ -119,8 +134,8 @@ def for_step(action: str, actor: Actor, facts: CaseFacts, note: str, at: datetim
     if facts.resident_openid and key in words.TO_RESIDENT:
         line = clip(words.RESIDENT_PROGRESS[key].format(**values), 20)
         data = {"number": facts.number, "text": line, "time": time}
-        if action == "reply":
-            head, *more = split_text(words.TO_RESIDENT["reply"].format(**values))
+        if action in ANSWERS:
+            head, *more = split_text(words.TO_RESIDENT[action].format(**values))
             texts = [head] + [words.TO_RESIDENT["reply_continued"].format(number=facts.number, note=part)
                               for part in more]
             notices += [Notice(facts.resident_openid, "reply", text, RESIDENT_TEMPLATE, data, part)
@@ -135,14 +150,17 @@ def for_step(action: str, actor: Actor, facts: CaseFacts, note: str, at: datetim
         tell_staff(facts.department_openids, "assigned", words.ASSIGNED_TO_UNIT.format(**values), "assign")
     elif action == "assign" and facts.tier is Tier.HIGHER_CONGRESS:
         tell_staff(facts.district_openids, "proposal", words.PROPOSAL.format(**values), "proposal")
-    if action in ("escalate", "return"):
+    if action in ("escalate", "return", "refuse"):
         reason = words.ESCALATION_REASONS[facts.escalation_reason].format(
-            representative=facts.representative_name or actor.name, hours=facts.hours, note=note)
+            **{**values, "representative": facts.representative_name or actor.name, "hours": facts.hours})
         if facts.committee and facts.clerk_openids:
             tell_staff(facts.clerk_openids, "escalated", words.ESCALATED.format(**values, reason=reason), "escalate")
         else:
             tell_staff(facts.district_openids, "escalated", words.ESCALATED_TO_DISTRICT.format(**values, reason=reason),
                        "escalate")
+    if action in words.PROPOSAL_NEWS:
+        tell_staff([*facts.signer_openids, facts.representative_openid], "proposal",
+                   words.PROPOSAL_NEWS[action].format(**values), "proposal")
     if action == "route" and facts.representative_openid:
         tell_staff([facts.representative_openid], "new_case", words.NEW_CASE.format(**values), "new_case")
     if (action in words.REPRESENTATIVE_WHAT and actor.kind is not ActorKind.REPRESENTATIVE

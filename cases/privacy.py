@@ -1,6 +1,7 @@
 """Personal numbers in residents' words, masked for the people who do not need them: a mainland
 mobile number keeps its first three and last four digits, an ID card number (身份证) its first six
-and last four. Pure functions."""
+and last four; the name staff took down for a resident without WeChat keeps its first character.
+Pure functions."""
 
 from __future__ import annotations
 
@@ -23,8 +24,27 @@ def mask_numbers(text: str) -> str:
     return _MOBILE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
 
 
+def sees_numbers(actor: Actor) -> bool:
+    return actor.kind is not ActorKind.STAFF or actor.role in SEES_NUMBERS
+
+
+def mask_name(name: str) -> str:
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
 def shown_to(actor: Actor, text: str) -> str:
     """``text`` as ``actor`` may read it."""
-    if actor.kind is ActorKind.STAFF and actor.role not in SEES_NUMBERS:
-        return mask_numbers(text)
-    return text
+    return text if sees_numbers(actor) else mask_numbers(text)
+
+
+def name_shown_to(actor: Actor, name: str) -> str:
+    """A resident's name as ``actor`` may read it."""
+    return name if sees_numbers(actor) else mask_name(name)
+
+
+def phone_shown_to(actor: Actor, phone: str) -> str:
+    """A phone number staff took down, as ``actor`` may read it: whole, or its last four digits."""
+    if sees_numbers(actor) or not phone:
+        return phone
+    masked = mask_numbers(phone)
+    return masked if masked != phone else "*" * max(len(phone) - 4, 0) + phone[-4:]

@@ -180,7 +180,7 @@ def resident_recent(conn: Connection, resident_id: int, limit: int) -> tuple[lis
     ).all()
     answers = dict(conn.execute(
         select(CaseEvent.case_id, CaseEvent.note).where(
-            CaseEvent.case_id.in_([row.id for row in rows]), CaseEvent.action.in_(["reply", "invalidate"]))
+            CaseEvent.case_id.in_([row.id for row in rows]), CaseEvent.action.in_(["reply", "answer_proposal", "invalidate", "refer"]))
         .order_by(CaseEvent.id)
     ).all()) if rows else {}
     total = (conn.scalar(select(func.count()).select_from(Case).where(Case.resident_id == resident_id))

@@ -1,4 +1,5 @@
-"""Residents as the bot sees them: touched on every interaction, bound by poster scans."""
+"""Residents as the bot sees them: touched on every interaction, bound by poster scans; residents
+staff filed a case for (代录), who have no WeChat until they scan the code on their slip."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ cases_table = Case.__table__
 @dataclass(frozen=True)
 class ResidentRow:
     id: int
-    openid: str
+    openid: str | None
     representative_id: int | None
     contact_point_id: int | None
 
@@ -122,3 +123,15 @@ def bind(
             ],
         )
     return ResidentRow(resident.id, resident.openid, representative_id, contact_point_id)
+
+
+def add_without_wechat(conn: Connection, channel: str, name: str, phone: str, representative_id: int | None,
+                       contact_point_id: int | None, now: datetime) -> int:
+    """A resident staff met at a contact point, on the phone or by letter: no openid (nothing is
+    pushed to them; staff call them back), bound where they came."""
+    return conn.execute(
+        insert(residents).returning(residents.c.id),
+        {"openid": None, "channel": channel, "name": name[:32], "phone": phone[:32] or None, "subscribed": False,
+         "representative_id": representative_id, "contact_point_id": contact_point_id,
+         "bound_at": now if representative_id or contact_point_id else None, "created_at": now},
+    ).scalar_one()

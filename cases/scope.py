@@ -48,9 +48,10 @@ class CaseScope:
     department_id: int | None
 
 
-# What each kind of actor may do, within their scope.
+# What each kind of actor may do, within their scope. ``file`` is filing a case on a resident's
+# behalf (代录), in the sub-district of the contact point they came to.
 CLERK_ACTIONS = frozenset({"accept", "reply", "assign", "route", "merge", "invalidate", "close", "reopen",
-                           "escalate", "classify"})
+                           "escalate", "classify", "refer", "propose", "answer_proposal", "file"})
 ACTIONS = {
     ActorKind.RESIDENT: frozenset({"withdraw", "reopen", "close"}),
     ActorKind.REPRESENTATIVE: frozenset({"accept", "reply", "assign", "return", "classify"}),
@@ -58,7 +59,7 @@ ACTIONS = {
 STAFF_ACTIONS = {
     StaffRole.DISTRICT: CLERK_ACTIONS,
     StaffRole.SUBDISTRICT: CLERK_ACTIONS,
-    StaffRole.DEPARTMENT: frozenset({"reply"}),
+    StaffRole.DEPARTMENT: frozenset({"reply", "refuse"}),   # the department's answer (反馈), 退单
 }
 
 

@@ -14,6 +14,7 @@ class CaseStatus(StrEnum):
     MERGED = "merged"  # 并案
     INVALID = "invalid"  # 无效
     WITHDRAWN = "withdrawn"  # 群众撤回
+    REFERRED = "referred"  # 转外部: outside the congress's remit, referred to 12345, 信访, a court…
 
 
 # A resident's further messages may still join a case in these statuses: nobody has answered yet.
@@ -30,6 +31,12 @@ class Tier(StrEnum):
 
 # A case's colour as 襄州 uses them: 蓝 即办, 黄 协办, 红 上报 (hazards to life and property).
 COLOURS = ("蓝", "黄", "红")
+# Where a matter outside the congress's remit is referred (转外部), as the case records it.
+REFERRAL_BODIES = ("12345", "xinfang", "court", "procuratorate", "other")
+
+# How a resident without WeChat reached a contact point, when staff file for them (代录).
+CHANNELS = ("visit", "phone", "letter", "other")
+
 # Levels of a category path in the category tree: 城乡建设/城市建设和市政管理/环境卫生.
 CATEGORY_SEPARATOR = "/"
 

@@ -5,6 +5,9 @@
         ├─reply / assign straight away (the representative answers or passes it on at once)
         ├─route: a clerk gives it to a representative;  return: the representative sends it back
     side exits: merge, invalidate, withdraw; a resident's 不满意 reopens a replied or closed case.
+    refer: outside the congress's remit, referred to 12345, 信访, a court or a procuratorate (转外部).
+    refuse: the department sends an assigned case back, with a reason from the list (退单).
+    propose / answer_proposal: a tier-4 case's proposal recorded upward, and the answer it got.
     escalate: passed to the working committee because nobody else would hear it (status kept).
     classify: the category, colour or tier set or corrected (status kept).
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cases.status import CaseStatus, Tier
+from cases.status import REFERRAL_BODIES, CaseStatus, Tier
 
 S = CaseStatus
 UNCHANGED = None  # the step is recorded, the status stays
@@ -32,12 +35,26 @@ TRANSITIONS: dict[str, tuple[frozenset[CaseStatus], CaseStatus | None]] = {
     "route": (frozenset({S.SUBMITTED}), UNCHANGED),
     "escalate": (frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED}), UNCHANGED),
     # a person sets or corrects the category, colour or tier (each one a lesson for the suggestions)
-    "classify": (frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED, S.REPLIED, S.CLOSED}), UNCHANGED),
+    "classify": (frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED, S.REPLIED, S.CLOSED, S.REFERRED}), UNCHANGED),
+    # not a matter for the congress: referred to the body it belongs to, with that body's reference
+    "refer": (frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED}), S.REFERRED),
+    # the department refuses the case (退单): back to the working committee to pass on again
+    "refuse": (frozenset({S.ASSIGNED}), S.ACCEPTED),
+    # a tier-4 case's proposal (代表建议): its title, text, signers and where it went
+    "propose": (frozenset({S.ASSIGNED}), UNCHANGED),
+    # the higher congress's answer to the proposal, which goes to the resident as the answer
+    "answer_proposal": (frozenset({S.ASSIGNED}), S.REPLIED),
 }
 
 # Tier 1 is answered by the representative; the other tiers are handed to someone.
 ASSIGNABLE_TIERS = frozenset({Tier.SUBDISTRICT, Tier.DEPARTMENT, Tier.HIGHER_CONGRESS})
 NEEDS_A_REASON = frozenset({"invalidate", "reopen", "return"})
+NEEDS_WORDS = frozenset({"reply", "answer_proposal"})
+# Steps that only make sense for a case handled at one tier.
+NEEDS_TIER = {"refuse": Tier.DEPARTMENT, "propose": Tier.HIGHER_CONGRESS, "answer_proposal": Tier.HIGHER_CONGRESS}
+# Steps that carry a code: where a referral went (one of a fixed list), why a department refused
+# (one of the configured list, checked by ``cases.actions.perform``, which has the list).
+NEEDS_A_CODE = {"refer": frozenset(REFERRAL_BODIES), "refuse": None}
 
 
 class TransitionError(ValueError):
@@ -52,11 +69,12 @@ class Step:
     tier: Tier | None
 
 
-def apply(status: CaseStatus, action: str, *, tier: Tier | None = None, note: str = "") -> Step:
+def apply(status: CaseStatus, action: str, *, tier: Tier | None = None, note: str = "",
+          code: str | None = None) -> Step:
     """What ``action`` does to a case in ``status``; raises TransitionError when it may not.
 
     ``tier`` is the case's tier after the step (accept may leave it open: the suggestion engine
-    proposes one later)."""
+    proposes one later); ``code`` the referral's body or the refusal's reason."""
     if action not in TRANSITIONS:
         raise TransitionError(f"unknown action {action!r}")
     sources, target = TRANSITIONS[action]
@@ -65,10 +83,16 @@ def apply(status: CaseStatus, action: str, *, tier: Tier | None = None, note: st
         raise TransitionError(f"cannot {action} a case that is {status.value}")
     if action == "assign" and tier not in ASSIGNABLE_TIERS:
         raise TransitionError("a tier-1 case is answered by the representative, not assigned")
+    if action in NEEDS_TIER and tier is not NEEDS_TIER[action]:
+        raise TransitionError(f"{action} is for a case handled at the {NEEDS_TIER[action].value} tier")
     if action in NEEDS_A_REASON and not note.strip():
         raise TransitionError(f"{action} needs a reason")
-    if action == "reply" and not note.strip():
-        raise TransitionError("a reply needs its words")
+    if action in NEEDS_WORDS and not note.strip():
+        raise TransitionError(f"{action} needs its words")
+    if action in NEEDS_A_CODE:
+        known = NEEDS_A_CODE[action]
+        if not code or (known is not None and code not in known):
+            raise TransitionError(f"{action} needs one of the listed codes, not {code!r}")
     return Step(action, status, status if target is UNCHANGED else target, tier)
 
 

@@ -1,4 +1,5 @@
-"""群众/选民: a WeChat follower, the representative they are bound to, and their scan history."""
+"""群众/选民: a WeChat follower (or someone staff filed a case for: no WeChat, a name and a phone),
+the representative they are bound to, and their scan history."""
 
 from __future__ import annotations
 
@@ -16,7 +17,12 @@ class Resident(Base):
     __tablename__ = "residents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    openid: Mapped[str] = mapped_column(String(64), unique=True)
+    # None for a resident staff filed a case for (代录) until they link their WeChat.
+    openid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # How a resident filed by staff came (cases.status.CHANNELS); None: by WeChat.
+    channel: Mapped[str | None] = mapped_column(String(16))
+    name: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(32))
     subscribed: Mapped[bool] = mapped_column(default=True)
     subscribed_at: Mapped[datetime | None] = mapped_column(DateTime)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -43,3 +49,4 @@ class ResidentScan(Base):
     scene: Mapped[str] = mapped_column(String(64))
     event: Mapped[str] = mapped_column(String(16))  # subscribe / scan / location
     scanned_at: Mapped[datetime] = mapped_column(DateTime)
+

@@ -127,7 +127,8 @@ def _resident_phones(session: Session, world: World, workers: set[str]) -> list[
     rows = (select(Resident.id, Resident.openid, Representative.name.label("representative"),
                    ContactPoint.name.label("contact_point"))
             .outerjoin(Representative, Representative.id == Resident.representative_id)
-            .outerjoin(ContactPoint, ContactPoint.id == Resident.contact_point_id))
+            .outerjoin(ContactPoint, ContactPoint.id == Resident.contact_point_id)
+            .where(Resident.openid.is_not(None)))   # a resident staff filed for has no phone here
     made_residents = {}
     if made:
         made_residents = {row.openid: row for row in session.execute(rows.where(Resident.openid.in_(list(made))))}

@@ -82,6 +82,7 @@ FACTS = CaseFacts(number="2026-000009", short="9", submitted_at=NOW, summary="�
                   clerk_openids=("o-clerk",), department_openids=("o-dept",), district_openids=("o-office",))
 WANG = Actor(ActorKind.REPRESENTATIVE, 1, "王晓明", openid="o-rep")
 CLERK = Actor(ActorKind.STAFF, 2, "东街街道人大工委", role=StaffRole.SUBDISTRICT, sub_district_id=1, openid="o-clerk")
+LIAISON = Actor(ActorKind.STAFF, 3, "区城市管理执法局", role=StaffRole.DEPARTMENT, department_id=1, openid="o-dept")
 
 
 @pytest.mark.parametrize("action, actor, facts, told", [
@@ -97,7 +98,20 @@ CLERK = Actor(ActorKind.STAFF, 2, "东街街道人大工委", role=StaffRole.SUB
     ("escalate", SYSTEM, CaseFacts(**{**FACTS.__dict__, "escalation_reason": "no_representative",
                                       "clerk_openids": ()}), {("o-office", "escalated")}),
     ("route", CLERK, FACTS, {("o-rep", "new_case")}),
-    ("reply", WANG, CaseFacts(**{**FACTS.__dict__, "resident_openid": None}), set()),  # unfollowed
+    ("reply", WANG, CaseFacts(**{**FACTS.__dict__, "resident_openid": None}), set()),  # unfollowed / no WeChat
+    ("refer", CLERK, CaseFacts(**{**FACTS.__dict__, "extra": {"body": "信访部门", "reference": "XF-1"}}),
+     {("o-res", "refer"), ("o-rep", "told_representative")}),
+    ("refer", CLERK, CaseFacts(**{**FACTS.__dict__, "resident_openid": None, "extra": {"body": "信访部门"}}),
+     {("o-rep", "told_representative")}),
+    ("refuse", LIAISON, CaseFacts(**{**FACTS.__dict__, "escalation_reason": "refused", "department": "",
+                                     "extra": {"department": "区城市管理执法局", "refusal": "不属于本单位职责"}}),
+     {("o-clerk", "escalated"), ("o-rep", "told_representative")}),      # the resident hears nothing of it
+    ("propose", CLERK, CaseFacts(**{**FACTS.__dict__, "tier": Tier.HIGHER_CONGRESS, "signer_openids": ("o-rep", "o-li"),
+                                    "extra": {"title": "建议增设公交线路", "to": "市人大常委会"}}),
+     {("o-rep", "proposal"), ("o-li", "proposal")}),
+    ("answer_proposal", CLERK, CaseFacts(**{**FACTS.__dict__, "tier": Tier.HIGHER_CONGRESS,
+                                            "signer_openids": ("o-li",), "extra": {"to": "市人大常委会"}}),
+     {("o-res", "reply"), ("o-li", "proposal"), ("o-rep", "proposal")}),
 ])
 def test_who_is_told_of_a_step(action, actor, facts, told):
     notices = for_step(action, actor, facts, "请尽快处理", NOW)
@@ -106,6 +120,25 @@ def test_who_is_told_of_a_step(action, actor, facts, told):
         assert len(notice.template_data["text"]) <= 20 and notice.template_data["time"] == "2026年11月23日 10:00"
         if notice.openid == "o-res":
             assert "案件" not in notice.text and "交办" not in notice.text and "2026-000009" in notice.text
+
+
+def test_what_the_new_steps_say():
+    refused = CaseFacts(**{**FACTS.__dict__, "escalation_reason": "refused",
+                           "extra": {"department": "区城市管理执法局", "refusal": "不属于本单位职责"}})
+    [clerk, _] = for_step("refuse", LIAISON, refused, "", NOW)
+    assert "区城市管理执法局退单，原因：不属于本单位职责" in clerk.text
+    referred = CaseFacts(**{**FACTS.__dict__, "extra": {"body": "12345政务服务便民热线", "reference": "GD2026001"}})
+    resident = for_step("refer", CLERK, referred, "", NOW)[0]
+    assert "12345政务服务便民热线" in resident.text and "GD2026001" in resident.text and "案件" not in resident.text
+    due = CaseFacts(**{**FACTS.__dict__, "extra": {"due": "2026年12月1日 23:59"}})
+    told = {n.openid: n.text for n in for_step("assign", CLERK, due, "请现场核实", NOW)}
+    assert "办理期限：2026年12月1日 23:59前" in told["o-dept"] and "请现场核实" in told["o-dept"]
+    assert "办理期限" not in told["o-res"]
+    closed = {n.openid: n.text for n in for_step("close", CLERK, FACTS, "路灯已更换", NOW)}
+    assert "办理结果：路灯已更换" in closed["o-res"]
+    answered = for_step("answer_proposal", CLERK, CaseFacts(**{**FACTS.__dict__, "tier": Tier.HIGHER_CONGRESS,
+                                                                  "extra": {"to": "市人大常委会"}}), "已列入计划", NOW)
+    assert answered[0].openid == "o-res" and "市人大常委会" in answered[0].text and "已列入计划" in answered[0].text
 
 
 def test_a_long_text_splits_between_characters_at_the_limit():

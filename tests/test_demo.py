@@ -97,7 +97,7 @@ def test_every_timeline_is_one_the_lifecycle_allows(db, loaded):
         status = CaseStatus.SUBMITTED
         for earlier, event in zip(events, events[1:], strict=False):
             assert earlier.at <= event.at <= START
-            step = apply(status, event.action, tier=case.tier, note=event.note)
+            step = apply(status, event.action, tier=case.tier, note=event.note, code=event.code)
             assert (event.from_status, event.to_status) == (step.from_status, step.to_status)
             status = step.to_status
         assert status == case.status

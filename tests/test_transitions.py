@@ -61,15 +61,36 @@ def test_a_status_read_back_as_a_plain_string_is_understood():
     (S.ACCEPTED, "route", {}),
     (S.REPLIED, "escalate", {}),
     (S.SUBMITTED, "teleport", {}),
+    (S.ACCEPTED, "refer", {}),                                   # where to?
+    (S.ACCEPTED, "refer", {"code": "the moon"}),                 # not a body on the list
+    (S.REPLIED, "refer", {"code": "12345"}),                     # answered already
+    (S.ASSIGNED, "refuse", {"tier": Tier.DEPARTMENT}),           # a refusal gives its reason
+    (S.ASSIGNED, "refuse", {"tier": Tier.SUBDISTRICT, "code": "not_ours"}),  # only a department refuses
+    (S.ACCEPTED, "refuse", {"tier": Tier.DEPARTMENT, "code": "not_ours"}),
+    (S.ASSIGNED, "propose", {"tier": Tier.DEPARTMENT}),          # a proposal is a tier-4 case's
+    (S.ASSIGNED, "answer_proposal", {"tier": Tier.HIGHER_CONGRESS}),  # no words
+    (S.ACCEPTED, "answer_proposal", {"tier": Tier.HIGHER_CONGRESS, **ANSWER}),
 ])
 def test_what_may_not_happen(status, action, kwargs):
     with pytest.raises(TransitionError):
         apply(status, action, **kwargs)
 
 
+def test_referring_refusing_and_proposals():
+    step = apply(S.ASSIGNED, "refer", code="xinfang", note="")
+    assert (step.from_status, step.to_status) == (S.ASSIGNED, S.REFERRED)
+    refused = apply(S.ASSIGNED, "refuse", tier=Tier.DEPARTMENT, code="not_ours")
+    assert refused.to_status is S.ACCEPTED     # back to the committee, to pass on again
+    assert apply(S.ASSIGNED, "propose", tier=Tier.HIGHER_CONGRESS).to_status is S.ASSIGNED
+    assert apply(S.ASSIGNED, "answer_proposal", tier=Tier.HIGHER_CONGRESS, **ANSWER).to_status is S.REPLIED
+    assert walk(S.SUBMITTED, ("assign", {"tier": Tier.HIGHER_CONGRESS}), ("propose", {"tier": Tier.HIGHER_CONGRESS}),
+                ("answer_proposal", {"tier": Tier.HIGHER_CONGRESS, **ANSWER}), ("close", {})) is S.CLOSED
+
+
 def test_terminal_statuses_allow_nothing_but_reopening_or_classifying_closed_cases():
     assert allowed_actions(S.MERGED) == allowed_actions(S.INVALID) == allowed_actions(S.WITHDRAWN) == []
     assert set(allowed_actions(S.CLOSED)) == {"reopen", "classify"}   # the ledger's category may be corrected
+    assert allowed_actions(S.REFERRED) == ["classify"]
     assert set(allowed_actions(S.SUBMITTED)) == {"accept", "assign", "reply", "merge", "invalidate", "withdraw",
-                                                 "return", "route", "escalate", "classify"}
+                                                 "return", "route", "escalate", "classify", "refer"}
     assert {target for _, target in TRANSITIONS.values() if target} == set(S)

@@ -16,10 +16,13 @@ TO_RESIDENT = {
     "assign_higher_congress": "您反映的问题（编号{number}）涉及面较广，{who}已将其作为代表建议提交上级人大研究，进展会通知您。",
     "reply": "您反映的问题（编号{number}）有了答复：\n{note}\n" + SIGNATURE,
     "reply_continued": "（编号{number}的答复，续）\n{note}",
-    "close": "您反映的问题（编号{number}）已办结。感谢您的信任和支持！如有新的问题，随时告诉我们。",
+    "close": "您反映的问题（编号{number}）已办结。{result_line}感谢您的信任和支持！如有新的问题，随时告诉我们。",
     "merge": "您反映的问题（编号{number}）与编号{other}反映的是同一件事，已合并办理，进展会一并通知您。",
     "invalidate": "您反映的问题（编号{number}）未能受理，原因：{note}",
     "reopen": "您反映的问题（编号{number}）已重新办理，有进展会通知您。",
+    "refer": ("您反映的问题（编号{number}）依法应由{body}办理，已转交{body}（受理编号：{reference}），"
+              "您可以凭这个受理编号向对方查询办理进展。{note_line}"),
+    "answer_proposal": "您反映的问题（编号{number}）已作为代表建议提交{to}，现有了答复：\n{note}\n——{to}答复，{who}转告",
 }
 # The template's progress line (thing: at most 20 characters).
 RESIDENT_PROGRESS = {
@@ -32,6 +35,8 @@ RESIDENT_PROGRESS = {
     "merge": "已合并办理",
     "invalidate": "未受理，发送“进度”查看原因",
     "reopen": "已重新办理",
+    "refer": "已转{body}办理",
+    "answer_proposal": "建议已有答复，发送“进度”查看",
 }
 
 # -- to representatives and clerks ---------------------------------------------------------------
@@ -48,8 +53,9 @@ ESCALATION_REASONS = {
     "representative_unbound": "{representative}代表尚未绑定微信，无法及时收到",
     "not_taken": "{representative}代表{hours}个工作小时内没有接单",
     "returned": "{representative}代表退回，原因：{note}",
+    "refused": "{department}退单，原因：{refusal}",
 }
-ASSIGNED_TO_UNIT = "【交办】编号{number}由{who}转请{unit}办理。\n{summary}" + "{note_line}"
+ASSIGNED_TO_UNIT = "【交办】编号{number}由{who}转请{unit}办理。\n{summary}" + "{due_line}{note_line}"
 PROPOSAL = "【代表建议】编号{number}由{who}提请作为代表建议提交上级人大。\n{summary}{note_line}"
 TOLD_REPRESENTATIVE = "您联系的群众反映（编号{number}）：{who}已{what}。"
 REPRESENTATIVE_WHAT = {
@@ -58,6 +64,29 @@ REPRESENTATIVE_WHAT = {
     "close": "办结",
     "merge": "并案办理",
     "invalidate": "作不予受理处理",
+    "refer": "转{body}办理（受理编号{reference}）",
+    "refuse": "退单（{refusal}），{committee}将重新安排",
+}
+# The proposal's news, to the representatives who sign it and the case's own representative.
+PROPOSAL_NEWS = {
+    "propose": "【代表建议】编号{number}反映的问题已形成代表建议《{title}》，由{who}提交{to}。\n{summary}",
+    "answer_proposal": "【代表建议答复】编号{number}《{title}》，{to}已答复：\n{note}\n群众会收到这个答复。",
+}
+# Where a matter outside the congress's remit goes (cases.status.REFERRAL_BODIES), as people read it.
+REFERRAL_BODIES = {
+    "12345": "12345政务服务便民热线",
+    "xinfang": "信访部门",
+    "court": "人民法院",
+    "procuratorate": "人民检察院",
+    "other": "有关单位",
+}
+# What a step's extra facts read when the step has none (a message names only its own).
+EXTRA_DEFAULTS = {"title": "", "to": "", "body": "", "reference": "", "refusal": "", "due": ""}
+# The timeline's notes (the ledger) for steps that carry more than their words.
+LEDGER_NOTES = {
+    "for_department": "{department}的答复（代为录入）：{note}",
+    "refer": "已转{body}，受理编号{reference}{note_line}",
+    "refuse": "{department}退单：{refusal}",
 }
 STAFF_PROGRESS = {
     "new_case": "新的群众反映：{summary}",
@@ -70,6 +99,14 @@ STAFF_PROGRESS = {
 
 def note_line(note: str) -> str:
     return f"\n说明：{note}" if note else ""
+
+
+def due_line(due: str) -> str:
+    return f"\n办理期限：{due}前" if due else ""
+
+
+def result_line(result: str) -> str:
+    return f"办理结果：{result}\n" if result else ""
 
 
 def progress(template: str, **values: str) -> str:

@@ -15,6 +15,7 @@ STATUS_LABELS = {
     "merged": "已合并办理",
     "invalid": "未受理（原因见答复）",
     "withdrawn": "已撤回",
+    "referred": "已转有关单位办理（见答复）",
 }
 
 MEDIA_LIST = "文字、图片、语音、视频或位置"

@@ -14,6 +14,7 @@ STATUS_LABELS = {
     "merged": "已并案",
     "invalid": "不予受理",
     "withdrawn": "群众已撤回",
+    "referred": "已转外部办理",
 }
 
 TIER_LABELS = {
@@ -138,6 +139,10 @@ EVENT_LABELS = {
     "return": "退回街道人大工委",
     "route": "指派代表",
     "escalate": "转街道人大工委",
+    "refer": "转外部办理",
+    "refuse": "退单",
+    "propose": "代表建议",
+    "answer_proposal": "建议答复",
 }
 
 
