@@ -12,11 +12,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, Flask
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import generate_csrf
 
 import texts
 from bot.services import services
+from cases.scope import may
 from texts import console as words
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
@@ -25,7 +26,7 @@ SESSION_HOURS = 8     # a working day; then the clerk logs in again
 
 
 def init_app(app: Flask) -> None:
-    from console import auth, case_page, dashboard, ledger, queues  # noqa: F401 - their routes register on bp
+    from console import auth, case_page, dashboard, directory, intake_form, ledger, queues  # noqa: F401 - their routes register on bp
 
     settings = services(app).settings
     app.config.update(
@@ -46,4 +47,5 @@ def init_app(app: Flask) -> None:
 
 @bp.context_processor
 def _console_words() -> dict:
-    return {"words": words, "beijing_time": texts.beijing_time, "csrf_token": generate_csrf}
+    files = bool(getattr(current_user, "is_authenticated", False) and may(current_user.actor, "file"))
+    return {"words": words, "beijing_time": texts.beijing_time, "csrf_token": generate_csrf, "file_link": files}

@@ -6,6 +6,7 @@ from alembic import context
 
 from bot.db import make_engine
 from models import Base
+from models.search import not_in_model
 
 config = context.config
 target_metadata = Base.metadata
@@ -25,7 +26,8 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                          include_object=not_in_model)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -1,7 +1,7 @@
 """SQLAlchemy 2.0 models, one aggregate per module. Importing this package registers them all."""
 
 from models.base import Base
-from models.case import Attachment, Case, CaseEvent, CaseMessage, Proposal
+from models.case import Attachment, Case, CaseEvent, CaseMessage, Proposal, proposal_signers
 from models.department import Department
 from models.district import ContactPoint, District, SubDistrict
 from models.inbound import InboundMessage
@@ -9,6 +9,7 @@ from models.outbox import OutboxMessage
 from models.representative import BindToken, QrCodeIssue, Representative, representative_contact_points
 from models.resident import Resident, ResidentScan
 from models.routing import CaseSuggestion, RoutingModel
+from models.search import TERMS_COLUMN  # noqa: F401 - registers the PostgreSQL search column with the tables
 from models.staff import StaffRole, StaffUser
 
 __all__ = [
@@ -33,5 +34,6 @@ __all__ = [
     "StaffRole",
     "StaffUser",
     "SubDistrict",
+    "proposal_signers",
     "representative_contact_points",
 ]

@@ -4,22 +4,33 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import Column, DateTime, Float, ForeignKey, Index, Integer, String, Table, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cases.numbering import case_number
-from cases.status import ActorKind, CaseStatus, MessageKind, Tier
+from cases.status import OPEN_STATUSES, ActorKind, CaseStatus, MessageKind, Tier
 from models.base import Base
 from models.types import StrEnumColumn, WeChatMsgId
+
+OPEN_CASES = "status IN ({})".format(", ".join(f"'{status.value}'" for status in OPEN_STATUSES))
 
 
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
-        Index("ix_cases_sub_district_status", "sub_district_id", "status"),
+        # Each queue reads one scope's cases of some statuses, newest first (console/queues.py).
+        Index("ix_cases_sub_district_status", "sub_district_id", "status", "id"),
+        Index("ix_cases_department_status", "department_id", "status", "id"),
+        Index("ix_cases_status", "status", "id"),
+        # The open cases, a few percent of all, with what the queues' counts read: one index-only pass.
+        Index("ix_cases_open", "status", "id",
+              postgresql_include=["sub_district_id", "department_id", "representative_id", "tier", "due_at",
+                                  "escalated_at"],
+              postgresql_where=text(OPEN_CASES), sqlite_where=text(OPEN_CASES)),
         Index("ix_cases_representative_status", "representative_id", "status"),
         Index("ix_cases_resident_id", "resident_id", "id"),
         Index("ix_cases_created_at", "created_at"),
+        Index("ix_cases_due_at", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +61,10 @@ class Case(Base):
     # one who sent it back. The console lists these; assigning a representative clears it.
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime)
     escalation_reason: Mapped[str | None] = mapped_column(String(32))
+    # Outside the congress's remit: the body it was referred to (cases.status.REFERRAL_BODIES)
+    # and that body's own reference (工单号, 登记号, 案号).
+    referred_to: Mapped[str | None] = mapped_column(String(16))
+    referral_reference: Mapped[str | None] = mapped_column(String(64))
 
     messages: Mapped[list[CaseMessage]] = relationship(
         back_populates="case", order_by="CaseMessage.id"
@@ -111,9 +126,18 @@ class Attachment(Base):
     fetched_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+proposal_signers = Table(
+    "proposal_signers",
+    Base.metadata,
+    Column("proposal_id", Integer, ForeignKey("proposals.id"), primary_key=True),
+    Column("representative_id", Integer, ForeignKey("representatives.id"), primary_key=True),
+)
+
+
 class Proposal(Base):
     """A tier-4 matter: the case recorded as a proposal (代表建议) to a higher congress, by the
-    representative who relays it or by the staff who pass it on."""
+    representative who relays it or by the staff who pass it on; then its title and text, the
+    representatives who sign it, where it went, and the answer it got."""
 
     __tablename__ = "proposals"
 
@@ -122,12 +146,21 @@ class Proposal(Base):
     representative_id: Mapped[int | None] = mapped_column(ForeignKey("representatives.id"))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    sent_to: Mapped[str] = mapped_column(String(64), default="")  # 市人大常委会, 省人大常委会
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class CaseEvent(Base):
     """The timeline: who did what, when, from which status to which. The audit trail and ledger."""
 
     __tablename__ = "case_events"
+    # The queue 「重新办理」 asks which cases were ever reopened: a few among millions of events.
+    __table_args__ = (Index("ix_case_events_reopened", "case_id", postgresql_where=text("action = 'reopen'"),
+                            sqlite_where=text("action = 'reopen'")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -138,5 +171,8 @@ class CaseEvent(Base):
     from_status: Mapped[CaseStatus | None] = mapped_column(StrEnumColumn(CaseStatus, 16))
     to_status: Mapped[CaseStatus | None] = mapped_column(StrEnumColumn(CaseStatus, 16))
     note: Mapped[str] = mapped_column(Text, default="")
+    # What kind the step was, for counting: a refusal's reason code, a referral's body, the
+    # channel of a case filed on a resident's behalf.
+    code: Mapped[str | None] = mapped_column(String(32))
 
     case: Mapped[Case] = relationship(back_populates="events")

@@ -292,6 +292,26 @@ def test_the_dashboard_counts_within_ones_scope(app, client, cases, db):
     assert everyone.get("/console/dashboard?days=7").status_code == 400
 
 
+def test_the_dashboard_is_counted_once_in_ten_minutes_per_scope(app, client, cases, db, clock, staff):
+    def received(answer) -> int:
+        page = answer.get_data(as_text=True)
+        return dict((label, int(n)) for n, label in re.findall(r"<div[^>]*><b>(\d+)</b>([^<]+)</div>", page))["收到反映"]
+
+    login(client, "east")
+    assert received(client.get("/console/dashboard")) == 2
+    _case(db, clock, "东街又一件", sub_district=staff["sub_districts"]["east"], rep=staff["reps"]["wang"])
+    page = client.get("/console/dashboard")
+    assert received(page) == 2 and "统计于2026年11月23日 10:00（每10分钟更新一次）" in page.get_data(as_text=True)
+    redis = services(app).redis
+    key = f"minyi:dashboard:sub-district:{staff['sub_districts']['east'].id}:365"
+    assert 0 < redis.ttl(key) <= 600
+    everyone = app.test_client()
+    login(everyone, "district")          # another scope: counted on its own, so it sees the new case
+    assert received(everyone.get("/console/dashboard")) == 4
+    redis.delete(key)                    # ten minutes on
+    assert received(client.get("/console/dashboard")) == 3
+
+
 def test_a_clerk_merges_a_case_into_the_same_problem_reported_before(client, cases, db, clock, staff):
     again = _case(db, clock, "东街路灯又坏了，晚上很黑", sub_district=staff["sub_districts"]["east"],
                   rep=staff["reps"]["wang"])

@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -348,7 +349,12 @@ def test_a_clerk_works_a_case_in_the_console_and_another_sub_district_sees_none_
     book.close()
 
     page.goto(base + "/console/?tab=all&status=submitted")   # what the filter form asks for
-    page.get_by_test_id("case-link").first.click()
+    page.keyboard.press("/")                                 # the queue's keys: / searches,
+    expect(page.get_by_test_id("search")).to_be_focused()
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")                                 # j marks the first row, Enter opens it
+    expect(page.locator("tr.selected")).to_have_count(1)
+    page.keyboard.press("Enter")
     number = page.get_by_test_id("case-number").inner_text().split()[0].removeprefix("编号")
     expect(page.get_by_test_id("suggestion")).to_contain_text("」→")   # the evidence: which words decided
     page.get_by_text("答复群众").first.click()
@@ -357,6 +363,19 @@ def test_a_clerk_works_a_case_in_the_console_and_another_sub_district_sees_none_
     expect(page.get_by_test_id("flash")).to_contain_text(f"已答复群众：编号{number}")
     expect(page.get_by_test_id("timeline")).to_contain_text("您好，已联系社区安排处理")
     page.screenshot(path=str(artifacts / "console-case.png"), full_page=True)
+
+    page.goto(base + "/console/?tab=all&status=submitted")   # another case: 交办 to a department
+    page.get_by_test_id("case-link").first.click()
+    assigned = page.get_by_test_id("case-number").inner_text().split()[0].removeprefix("编号")
+    page.locator("details:has([data-testid=act-assign]) > summary").click()
+    form = page.locator("[data-testid=act-assign]")
+    form.locator("select[name=tier]").select_option("department")
+    form.locator("select[name=department]").select_option(index=0)
+    form.get_by_test_id("due").fill((datetime.now(UTC) + timedelta(days=30)).date().isoformat())
+    form.locator("textarea[name=note]").fill("请于期限内核实处理并反馈。")
+    form.locator("button").click()
+    expect(page.get_by_test_id("flash")).to_contain_text(f"已交办：编号{assigned}")
+    expect(page.get_by_test_id("timeline")).to_contain_text("请于期限内核实处理并反馈")
 
     page.get_by_test_id("dashboard-link").click()
     expect(page.get_by_test_id("figures")).to_contain_text("收到反映")

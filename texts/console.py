@@ -109,13 +109,48 @@ ACTIONS_HEADING = "办理"
 ACTION_LABELS = {
     "accept": "领单",
     "reply": "答复群众",
+    "feedback": "录入部门反馈",
     "assign": "交办",
+    "propose": "代表建议",
+    "answer_proposal": "录入建议答复",
     "classify": "设定类别、层级、颜色",
+    "refer": "转外部办理",
+    "refuse": "退单",
     "close": "销号",
     "reopen": "重新办理",
     "invalidate": "不予受理",
     "merge": "并案",
 }
+# What each action's words are, where it is not a plain note.
+NOTE_LABELS = {
+    "reply": "答复内容（将推送给群众）",
+    "feedback": "承办单位的答复（以承办单位名义推送给群众）",
+    "assign": "交办要求",
+    "answer_proposal": "上级人大的答复（将推送给群众）",
+    "refer": "说明（可不填）",
+    "refuse": "补充说明（可不填）",
+    "close": "办理结果",
+    "reopen": "重新办理的原因",
+    "invalidate": "不予受理的原因",
+}
+DUE_DATE = "办理期限（当天24时前）"
+REFERRAL_BODY = "转往"
+REFERRAL_REFERENCE = "对方受理编号（工单号、登记号、案号）"
+REFERRAL_BODY_LABELS = {"12345": "12345热线", "xinfang": "信访", "court": "法院", "procuratorate": "检察院",
+                        "other": "其他"}
+REFERRED = "已转外部"
+REFUSAL_REASON = "退单原因"
+PROPOSAL = "代表建议"
+PROPOSAL_TITLE = "建议标题"
+PROPOSAL_BODY = "建议正文"
+SIGNERS = "联名代表"
+SENT_TO = "提交至"
+SENT_TO_DEFAULT = "市人大常委会"
+SENT_AT = "提交时间"
+PROPOSAL_ANSWER = "答复"
+PROPOSAL_NOT_SENT = "尚未填写建议内容。"
+ANSWERS = "答复与反馈"
+ANSWERS_NONE = "尚无答复。"
 MERGE_INTO = "并入编号（同一件事的另一案件）"
 NOTE = "说明"
 ASSIGN_TO = "交办给"
@@ -125,3 +160,50 @@ COLOUR = "颜色"
 DONE = "已{action}：编号{number}。"
 
 NOT_NOW = "现在不能“{action}”，请检查案件的状态和填写的内容。"
+
+# Filing for a resident without WeChat (代录), and the slip they take home.
+CHANNEL_LABELS = {"visit": "到访", "phone": "来电", "letter": "来信", "other": "其他"}
+CHANNEL_NOTES = {channel: f"{label}代录" for channel, label in CHANNEL_LABELS.items()}
+FILE_CASE = "代群众登记"
+FILE_CASE_HINT = "群众到联系点反映、打电话或来信，或者不使用微信的，由工作人员代为登记。登记后请打印回执交给群众。"
+CHANNEL = "反映方式"
+RESIDENT_NAME = "群众姓名（或称呼）"
+RESIDENT_PHONE = "联系电话（可不填）"
+WHAT_THEY_SAID = "反映的问题"
+CONTACT_POINT = "联系点"
+REPRESENTATIVE = "代表"
+NO_REPRESENTATIVE = "暂不指定（由街道人大工委安排）"
+FILE = "登记"
+FILED = "已登记：编号{number}。请打印回执交给群众。"
+NOT_YOURS_TO_FILE = "只能在您负责的街道的联系点登记。"
+UNKNOWN_REPRESENTATIVE = "没有这位代表，或已不在任。"
+RESIDENT = "反映人"
+NO_WECHAT = "该群众没有使用微信，收不到办理进展的推送，请电话告知。"
+CALL_BACK = "该群众没有使用微信，请电话告知：{phone}"
+CALL_BACK_NO_PHONE = "该群众没有使用微信，也没有留电话，请通过联系点告知。"
+PRINT_SLIP = "打印回执"
+SLIP_TITLE = "群众反映登记回执"
+SLIP_NUMBER = "编号"
+SLIP_FILED_AT = "登记时间"
+SLIP_WHERE = "登记地点"
+SLIP_WHAT = "反映内容"
+SLIP_FOLLOW = "如何查询办理进展"
+SLIP_FOLLOW_PHONE = "请拨打{place}电话{phone}，报上编号{number}查询。"
+SLIP_FOLLOW_NO_PHONE = "请到{place}报上编号{number}查询。"
+SLIP_CALL_BACK = "办理有进展时，工作人员会按您留下的电话告知您。"
+SLIP_KEEP = "请妥善保管本回执。"
+PRINT = "打印"
+
+# Queue filters, sorting, pages and keys (console/queues.py).
+REPRESENTATIVE = "代表"
+CONTACT_POINT = "联系点"
+SINCE_DATE = "反映日期从"
+UNTIL_DATE = "至"
+CLEAR_FILTERS = "清除筛选"
+SORT = "排序："
+SORT_LABELS = {"new": "最新在前", "old": "最早在前", "due": "期限最近在前"}
+MORE_THAN = "{count}+"
+PAGE_OF_MANY = "第{page}页，共{count}件以上"
+KEYBOARD_HINT = "快捷键：j/k 上下移动，回车打开，/ 搜索，1–8 切换标签"
+FOUND = "在本标签中搜索「{q}」：{count}件"
+COUNTED_AT = "统计于{at}（每{minutes}分钟更新一次）"

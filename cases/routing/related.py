@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import Connection, select, true
 
@@ -51,26 +52,36 @@ class Related:
     summary: str = ""
 
 
+@lru_cache(maxsize=8192)
+def bag_of(text: str) -> frozenset[str]:
+    """A text's words and bigrams (the open cases' texts come back page after page: kept)."""
+    return frozenset(features(segment(text)))
+
+
 def rank(target: Reported, candidates: Sequence[Reported], *, radius_m: float = RADIUS_M,
          min_similarity: float = MIN_SIMILARITY, limit: int = 10) -> list[Related]:
     """Candidates that share enough words with ``target`` or lie within ``radius_m`` of it,
     best first (similarity, plus up to PLACE_WEIGHT for being close)."""
     others = [c for c in candidates if c.case_id != target.case_id]
-    bags = {c.case_id: set(features(segment(c.text))) for c in others}
-    mine = set(features(segment(target.text)))
+    bags = {c.case_id: bag_of(c.text) for c in others}
+    mine = bag_of(target.text)
     seen = Counter(f for bag in bags.values() for f in bag)
     n = len(others)
+    squared = {f: (math.log((1 + n) / (1 + count)) + 1.0) ** 2 for f, count in seen.items()}   # smoothed idf²
+    alone = (math.log(1 + n) + 1.0) ** 2             # a word no candidate has
 
-    def weight(feature: str) -> float:   # smoothed inverse document frequency over the candidates
-        return math.log((1 + n) / (1 + seen[feature])) + 1.0
+    def weight(feature: str) -> float:
+        return squared.get(feature, alone)
 
-    my_norm = math.sqrt(sum(weight(f) ** 2 for f in mine)) or 1.0
+    my_norm = math.sqrt(sum(weight(f) for f in mine)) or 1.0
     found = []
     for other in others:
         bag = bags[other.case_id]
         common = mine & bag
-        norm = math.sqrt(sum(weight(f) ** 2 for f in bag)) or 1.0
-        similarity = sum(weight(f) ** 2 for f in common) / (my_norm * norm)
+        if not common and not (target.place and other.place):
+            continue
+        norm = math.sqrt(sum(squared[f] for f in bag)) or 1.0
+        similarity = sum(squared[f] for f in common) / (my_norm * norm)
         distance = None
         if target.place and other.place:
             distance = distance_m(*target.place, *other.place)
