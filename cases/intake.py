@@ -190,7 +190,7 @@ class WalkIn:
 
 
 def file_for_resident(conn: Connection, walk_in: WalkIn, actor: Actor, now: datetime) -> Filed:
-    """A resident without WeChat (no openid until they scan the slip's code), and their case,
+    """A resident without WeChat (no openid: staff call them back), and their case,
     filed by ``actor``: the case is complete as written (nothing will join it), and its ``submit``
     event names the staff member and the channel. The caller checks the actor may file there."""
     if walk_in.channel not in CHANNELS or not walk_in.name.strip() or not walk_in.text.strip():
