@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, render_template
 from flask_login import LoginManager, current_user
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import HTTPException
 
 import texts
 from bot.services import services
@@ -43,6 +44,16 @@ def init_app(app: Flask) -> None:
     manager.user_loader(auth.load_user)
     manager.init_app(app)
     app.register_blueprint(bp)
+
+
+@bp.errorhandler(HTTPException)
+def _error_page(error: HTTPException):
+    """A refusal inside the console, said in Chinese on a console page (a 404 says the same for a
+    case that does not exist and one outside one's scope)."""
+    if error.code not in words.ERROR_PAGES:
+        return error
+    message = words.FORM_EXPIRED if isinstance(error, CSRFError) else words.ERROR_PAGES[error.code]
+    return render_template("console/error.html", message=message), error.code
 
 
 @bp.context_processor

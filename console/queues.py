@@ -5,9 +5,9 @@ sees their sub-district's, a department liaison their department's, the district
 observers everything. Every tab but 「全部」 holds open cases only, so their counts are one pass
 over the open cases (a few percent of a district's million); 「推送失败」 starts from the few
 failed notifications; 「全部」 is counted up to COUNT_CAP and shown as "more than" beyond it, so
-that no page reads every case the district ever had. A search counts on its own tab only, newest
-first up to SEARCH_COUNT_CAP (a word as common as 小区 is in a third of all messages); the other
-tabs keep their counts under the filters.
+that no page reads every case the district ever had. A search counts on its own tab only, up to
+SEARCH_COUNT_CAP in the list's order (a word as common as 小区 is in a third of all messages), and
+runs once for both the count and the page; the other tabs keep their counts under the filters.
 """
 
 from __future__ import annotations
@@ -184,17 +184,21 @@ def queues():
     with services().engine.connect() as conn:
         counts = tab_counts(conn, actor, filters, now)
         where = listed(filters, actor, now)
-        if filters.q:   # what the search finds in this tab: counted newest first, up to SEARCH_COUNT_CAP
+        order = SORTS[filters.sort]
+        offset = (filters.page - 1) * PAGE_SIZE
+        if filters.q:
+            # The search runs once: the ids of its first SEARCH_COUNT_CAP + 1 hits in the list's
+            # order give both the count and this page.
             cap = SEARCH_COUNT_CAP
-            total = capped_count(conn, where, cap)
+            found = conn.scalars(select(Case.id).where(where).order_by(*order).limit(cap + 1)).all()
+            total, where, offset = len(found), Case.id.in_(found[offset:offset + PAGE_SIZE + 1]), 0
         else:
             cap, total = COUNT_CAP, counts[filters.tab]
         rows = conn.execute(
             select(Case.id, Case.created_at, Case.summary, Case.status, Case.tier, Case.due_at,
                    Representative.name.label("rep"))
             .outerjoin(Representative, Representative.id == Case.representative_id)
-            .where(where).order_by(*SORTS[filters.sort])
-            .limit(PAGE_SIZE + 1).offset((filters.page - 1) * PAGE_SIZE)).all()
+            .where(where).order_by(*order).limit(PAGE_SIZE + 1).offset(offset)).all()
         options = choices(conn, actor)
     cases = [{"number": case_number(r.id, r.created_at), "created_at": r.created_at, "summary": r.summary,
               "status": labels.STATUS_LABELS[r.status], "tier": labels.TIER_LABELS[r.tier] if r.tier else "",

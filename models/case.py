@@ -27,6 +27,9 @@ class Case(Base):
               postgresql_include=["sub_district_id", "department_id", "representative_id", "tier", "due_at",
                                   "escalated_at"],
               postgresql_where=text(OPEN_CASES), sqlite_where=text(OPEN_CASES)),
+        # A sub-district's open cases, newest first: the candidates for related cases.
+        Index("ix_cases_open_sub_district", "sub_district_id", "id",
+              postgresql_where=text(OPEN_CASES), sqlite_where=text(OPEN_CASES)),
         Index("ix_cases_representative_status", "representative_id", "status"),
         Index("ix_cases_resident_id", "resident_id", "id"),
         Index("ix_cases_created_at", "created_at"),

@@ -33,8 +33,25 @@ GREY = (96, 96, 96)
 WHITE = (255, 255, 255)
 
 
+class _RunBy:
+    """Who runs the place and the number to call, as printed: the place's own, else the committee's."""
+
+    run_by: str
+    committee: str
+    phone: str
+    committee_phone: str
+
+    @property
+    def body(self) -> str:
+        return self.run_by or self.committee
+
+    @property
+    def call(self) -> str:
+        return self.phone or self.committee_phone
+
+
 @dataclass(frozen=True)
-class RepresentativePoster:
+class RepresentativePoster(_RunBy):
     code: str  # names the file; never printed (residents cannot use it)
     name: str
     level_label: str
@@ -51,17 +68,9 @@ class RepresentativePoster:
     run_by: str = ""  # who runs the place, as printed; the committee when empty
     phone: str = ""  # the place's own number; the committee's when empty
 
-    @property
-    def body(self) -> str:
-        return self.run_by or self.committee
-
-    @property
-    def call(self) -> str:
-        return self.phone or self.committee_phone
-
 
 @dataclass(frozen=True)
-class ContactPointPoster:
+class ContactPointPoster(_RunBy):
     name: str
     address: str
     committee: str
@@ -71,14 +80,6 @@ class ContactPointPoster:
     reception_hours: str = ""
     run_by: str = ""
     phone: str = ""
-
-    @property
-    def body(self) -> str:
-        return self.run_by or self.committee
-
-    @property
-    def call(self) -> str:
-        return self.phone or self.committee_phone
 
 
 @dataclass(frozen=True)

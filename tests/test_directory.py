@@ -27,15 +27,7 @@ from models import BindToken, ContactPoint, Department, QrCodeIssue, Representat
 from models.staff import StaffRole
 from qr.codes import decode_qr
 from tests.conftest import _start, _stop
-
-PASSWORD = "correct-horse-42"
-ACCOUNTS = {  # username → role, unit
-    "district": ("district", None),
-    "east": ("subdistrict", "dongjie"),
-    "west": ("subdistrict", "xijie"),
-    "cg": ("department", "cg"),
-    "observer": ("observer", None),
-}
+from tests.test_console import ACCOUNTS, PASSWORD, _csrf
 
 
 @pytest.fixture
@@ -54,11 +46,6 @@ def staff(db, district, clock):
                           password=PASSWORD, now=clock.now())
     db.commit()
     return district
-
-
-def _csrf(client, path="/console/directory") -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
 
 def _token(client) -> str:

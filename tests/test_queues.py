@@ -78,6 +78,16 @@ def test_a_filter_outside_its_values_is_a_bad_request(client, filed, args):
     assert client.get("/console/", query_string={"tab": "all", **args}).status_code == 400
 
 
+def test_refusals_are_console_pages_in_chinese(client, filed):
+    login(client, "east")
+    answer = client.get("/console/?colour=紫")
+    assert answer.status_code == 400 and "筛选条件或填写的内容不在可选范围内" in answer.get_data(as_text=True)
+    for number in ("2026-999999", filed["west"]):            # missing, or another sub-district's: the same
+        answer = client.get(f"/console/cases/{number}")
+        assert answer.status_code == 404 and "不在您的管理范围内" in answer.get_data(as_text=True)
+        assert number not in answer.get_data(as_text=True)
+
+
 def test_search_reads_every_message_of_the_case_in_ones_scope(client, filed):
     login(client, "east")
     assert _listed(client, q="路灯") == [filed["lamp"]]           # the west's lamp is not the clerk's

@@ -207,3 +207,13 @@ PAGE_OF_MANY = "第{page}页，共{count}件以上"
 KEYBOARD_HINT = "快捷键：j/k 上下移动，回车打开，/ 搜索，1–8 切换标签"
 FOUND = "在本标签中搜索「{q}」：{count}件"
 COUNTED_AT = "统计于{at}（每{minutes}分钟更新一次）"
+
+# A refusal inside the console (console/__init__.py), by HTTP status.
+ERROR_PAGES = {
+    400: "请求有误：筛选条件或填写的内容不在可选范围内，请返回后重试。",
+    403: "您的账号不能进行这项操作。",
+    404: "没有找到这个页面或案件，或它不在您的管理范围内。",
+    413: "上传的文件太大。",
+    429: "操作太频繁，请稍后再试。",
+}
+BACK_TO_QUEUES = "返回待办"

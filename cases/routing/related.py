@@ -65,7 +65,9 @@ def rank(target: Reported, candidates: Sequence[Reported], *, radius_m: float = 
     others = [c for c in candidates if c.case_id != target.case_id]
     bags = {c.case_id: bag_of(c.text) for c in others}
     mine = bag_of(target.text)
-    seen = Counter(f for bag in bags.values() for f in bag)
+    seen: Counter = Counter()
+    for bag in bags.values():
+        seen.update(bag)
     n = len(others)
     squared = {f: (math.log((1 + n) / (1 + count)) + 1.0) ** 2 for f, count in seen.items()}   # smoothed idf²
     alone = (math.log(1 + n) + 1.0) ** 2             # a word no candidate has
@@ -80,8 +82,8 @@ def rank(target: Reported, candidates: Sequence[Reported], *, radius_m: float = 
         common = mine & bag
         if not common and not (target.place and other.place):
             continue
-        norm = math.sqrt(sum(squared[f] for f in bag)) or 1.0
-        similarity = sum(squared[f] for f in common) / (my_norm * norm)
+        norm = math.sqrt(sum(map(squared.__getitem__, bag))) or 1.0
+        similarity = sum(map(squared.__getitem__, common)) / (my_norm * norm)
         distance = None
         if target.place and other.place:
             distance = distance_m(*target.place, *other.place)

@@ -25,6 +25,7 @@ STOPWORDS = frozenset(
     "给 让 被 把 对 从 到 向 为 以 等 等等 该 其 之 此 其他".split()
 )
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _KEEP = re.compile(r"[\u3400-\u9fff0-9a-z]")
 _SPACES = re.compile(r"\s+")
 
@@ -63,11 +64,6 @@ def features(seg: Segmented) -> list[str]:
     """Content words (「w物业」) and character bigrams within runs of Chinese (「b物业」)."""
     found = [f"w{word}" for word in seg.words if word not in STOPWORDS and _KEEP.search(word)
              and (len(word) > 1 or _CJK.match(word))]
-    run = ""
-    for ch in seg.text + " ":
-        if _CJK.match(ch):
-            run += ch
-            continue
+    for run in _CJK_RUN.findall(seg.text):
         found.extend(f"b{run[i:i + 2]}" for i in range(len(run) - 1))
-        run = ""
     return found

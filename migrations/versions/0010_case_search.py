@@ -38,6 +38,8 @@ def upgrade() -> None:
     op.create_index('ix_cases_open', 'cases', ['status', 'id'], postgresql_where=open_cases, sqlite_where=open_cases,
                     postgresql_include=['sub_district_id', 'department_id', 'representative_id', 'tier', 'due_at',
                                         'escalated_at'])
+    op.create_index('ix_cases_open_sub_district', 'cases', ['sub_district_id', 'id'], postgresql_where=open_cases,
+                    sqlite_where=open_cases)
     op.create_index('ix_case_events_reopened', 'case_events', ['case_id'],
                     postgresql_where=sa.text("action = 'reopen'"), sqlite_where=sa.text("action = 'reopen'"))
     if op.get_bind().dialect.name != "postgresql":
@@ -54,6 +56,6 @@ def downgrade() -> None:
         op.execute("ALTER TABLE case_messages DROP COLUMN IF EXISTS search_terms")
         op.execute("DROP FUNCTION IF EXISTS minyi_search_terms(text)")
     op.drop_index('ix_case_events_reopened', table_name='case_events')
-    for name in ('ix_cases_open', 'ix_cases_due_at', 'ix_cases_status', 'ix_cases_department_status', 'ix_cases_sub_district_status'):
+    for name in ('ix_cases_open_sub_district', 'ix_cases_open', 'ix_cases_due_at', 'ix_cases_status', 'ix_cases_department_status', 'ix_cases_sub_district_status'):
         op.drop_index(name, table_name='cases')
     op.create_index('ix_cases_sub_district_status', 'cases', ['sub_district_id', 'status'])
