@@ -194,9 +194,7 @@ SLIP_CALL_BACK = "办理有进展时，工作人员会按您留下的电话告�
 SLIP_KEEP = "请妥善保管本回执。"
 PRINT = "打印"
 
-# Queue filters, sorting, pages and keys (console/queues.py).
-REPRESENTATIVE = "代表"
-CONTACT_POINT = "联系点"
+# Queue filters, sorting, pages and keys (console/queues.py); REPRESENTATIVE, CONTACT_POINT above.
 SINCE_DATE = "反映日期从"
 UNTIL_DATE = "至"
 CLEAR_FILTERS = "清除筛选"
