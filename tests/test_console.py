@@ -27,15 +27,21 @@ ACCOUNTS = {  # username → role, unit
 }
 
 
-@pytest.fixture
-def staff(db, district, clock):
-    db.add(Department(district_id=district["sub_districts"]["east"].district_id, code="cg", name="区城市管理执法局"))
+def add_staff(db, district, clock, **department) -> dict:
+    """The department 区城市管理执法局 (cg, with ``department``'s other columns) and one account per role."""
+    db.add(Department(district_id=district["sub_districts"]["east"].district_id, code="cg", name="区城市管理执法局",
+                      **department))
     db.flush()
     for username, (role, unit) in ACCOUNTS.items():
         create_staff_user(db, username=username, display_name=username, role=role, unit_code=unit,
                           password=PASSWORD, now=clock.now())
     db.commit()
     return district
+
+
+@pytest.fixture
+def staff(db, district, clock):
+    return add_staff(db, district, clock)
 
 
 def _csrf(client, path="/console/login") -> str:

@@ -16,7 +16,6 @@ from sqlalchemy import select, true
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from accounts.staff import create_staff_user
 from bot.services import services
 from cases.scope import Actor
 from cases.status import ActorKind
@@ -27,7 +26,7 @@ from models import BindToken, ContactPoint, Department, QrCodeIssue, Representat
 from models.staff import StaffRole
 from qr.codes import decode_qr
 from tests.conftest import _start, _stop
-from tests.test_console import ACCOUNTS, PASSWORD, _csrf
+from tests.test_console import ACCOUNTS, PASSWORD, _csrf, add_staff
 
 
 @pytest.fixture
@@ -38,14 +37,7 @@ def app(sandbox_app):
 
 @pytest.fixture
 def staff(db, district, clock):
-    db.add(Department(district_id=district["sub_districts"]["east"].district_id, code="cg", name="区城市管理执法局",
-                      short_name="城管局", aliases="城管,执法局"))
-    db.flush()
-    for username, (role, unit) in ACCOUNTS.items():
-        create_staff_user(db, username=username, display_name=username, role=role, unit_code=unit,
-                          password=PASSWORD, now=clock.now())
-    db.commit()
-    return district
+    return add_staff(db, district, clock, short_name="城管局", aliases="城管,执法局")
 
 
 def _token(client) -> str:
