@@ -24,8 +24,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
     ``minyi scheduler``): logging is set up if nothing has set it up, and what an operator must
     know at start is logged. Commands that only use the app's services pass False."""
     import console
+    import public
     import sandbox
-    from bot import health, logs, webhook
+    from bot import health, logs, rating_page, webhook
     from bot.clock import SystemClock
     from bot.config import load_settings
     from bot.db import make_engine
@@ -76,9 +77,11 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
     )
     logs.init_app(app)
     app.register_blueprint(webhook.bp)
+    app.register_blueprint(rating_page.bp)   # /rate: residents rate an answer (验单)
     health.init_app(app)
     sandbox.init_app(app)
     console.init_app(app)
+    public.init_app(app)
     app.register_error_handler(HTTPException, _plain_http_error)
     app.register_error_handler(Exception, _plain_server_error)
 

@@ -27,3 +27,7 @@ class FrozenClock(SystemClock):
 
     def advance(self, **delta: float) -> None:
         self._at += timedelta(**delta).total_seconds()
+
+    def set(self, at: datetime) -> None:
+        """Stand at ``at`` (naive UTC)."""
+        self._at = at.replace(tzinfo=UTC).timestamp()

@@ -55,6 +55,25 @@ DEFAULTS: dict[str, Any] = {
     "routing.category_phrases": "",
     "routing.rules": "",
     "routing.retrain_after_decisions": 50,
+    # Deadlines in working days and the holiday calendar they are counted in (cases.deadlines, cases.calendar).
+    "calendar.holidays": "",
+    "deadlines.representative_working_days": 5,
+    "deadlines.subdistrict_working_days": 10,
+    "deadlines.department_working_days": 15,
+    "deadlines.higher_congress_days": 90,
+    "deadlines.red_working_days": 1,
+    "deadlines.claim_working_hours": 8,
+    "deadlines.remind_before_working_hours": 8,
+    # Representatives' duty records (cases.duty): points per item, for the congress office's own use.
+    "duty.points": ("received=1,taken_in_time=2,answered=3,passed_on=1,reception=5,visit=3,research=3,"
+                    "inspection=3,satisfied=1"),
+    # Contact points' public pages (public/): how many answered cases each shows.
+    "public.cases_shown": 20,
+    # The monthly report workbooks (scheduler.reports).
+    "reports.dir": "instance/reports",
+    # Residents' ratings of answers (验单; cases.ratings, scheduler.ratings, bot.rating_page).
+    "ratings.expire_days": 7,
+    "ratings.base_url": "",
 }
 
 # What sandbox mode fills in: an account that exists only in the app's own fake of WeChat.
@@ -120,6 +139,19 @@ class Settings:
     routing_category_phrases: str
     routing_rules: str
     routing_retrain_after_decisions: int
+    calendar_holidays: str
+    deadlines_representative_working_days: int
+    deadlines_subdistrict_working_days: int
+    deadlines_department_working_days: int
+    deadlines_higher_congress_days: int
+    deadlines_red_working_days: int
+    deadlines_claim_working_hours: int
+    deadlines_remind_before_working_hours: int
+    duty_points: str
+    public_cases_shown: int
+    reports_dir: str
+    ratings_expire_days: int
+    ratings_base_url: str
 
     @property
     def wechat_configured(self) -> bool:
@@ -136,6 +168,13 @@ class Settings:
     def refusal_reasons(self) -> dict[str, str]:
         """Why a department may refuse a case (退单), code → label, in the configured order."""
         return parse_refusal_reasons(self.cases_refusal_reasons)
+
+    @property
+    def duty_point_rules(self) -> dict[str, int]:
+        """Points per item of a representative's duty record (积分制), item → points."""
+        from cases.duty import parse_point_rules
+
+        return parse_point_rules(self.duty_points)
 
     @property
     def accepts_plaintext(self) -> bool:
@@ -236,6 +275,12 @@ def _validate(values: dict[str, Any]) -> None:
         parse_refusal_reasons(values["cases.refusal_reasons"])
     except ValueError as error:
         raise ConfigError("cases.refusal_reasons", str(error)) from None
+    from cases.duty import parse_point_rules
+
+    try:
+        parse_point_rules(values["duty.points"])
+    except ValueError as error:
+        raise ConfigError("duty.points", str(error)) from None
     for key in ("wechat.template_case_notice_fields", "wechat.template_case_progress_fields"):
         try:
             parse_template_fields(values[key])
@@ -243,6 +288,23 @@ def _validate(values: dict[str, Any]) -> None:
             raise ConfigError(key, str(error)) from None
     if not values["wechat.api_base_url"].endswith("/"):
         raise ConfigError("wechat.api_base_url", "must end with '/'")
+    if values["ratings.base_url"] and not values["ratings.base_url"].startswith(("https://", "http://")):
+        raise ConfigError("ratings.base_url", "expected the site's address, e.g. https://minyi.example.gov.cn")
+    _validate_deadlines(values)
+
+
+def _validate_deadlines(values: dict[str, Any]) -> None:
+    """The holiday file reads (once per process), and the poster prints the representative's promise."""
+    from cases.calendar import CalendarError, load_calendar
+
+    try:
+        load_calendar(values["calendar.holidays"])
+    except CalendarError as error:
+        raise ConfigError("calendar.holidays", str(error)) from None
+    promise = values["deadlines.representative_working_days"]
+    if values["posters.reply_working_days"] != promise:
+        raise ConfigError("posters.reply_working_days", f"the posters print the representative's promise: set it "
+                          f"to deadlines.representative_working_days ({promise}) too")
 
 
 def _check_aes_key(key: str, aes_key: str) -> None:
@@ -317,4 +379,8 @@ def load_settings(
     if values["wechat.sandbox"]:
         _enter_sandbox(values)
     _validate(values)
-    return Settings(**{key.replace(".", "_"): value for key, value in values.items()})
+    settings = Settings(**{key.replace(".", "_"): value for key, value in values.items()})
+    from cases import deadlines
+
+    deadlines.configure(settings)   # the promises and calendar cases.actions.perform uses
+    return settings

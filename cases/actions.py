@@ -21,6 +21,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from cases import deadlines as deadline_rules
 from cases import notices as notice_rules
 from cases.notices import CaseFacts, Notice
 from cases.numbering import BEIJING_OFFSET, case_number
@@ -96,15 +97,17 @@ def perform(
     proposal: ProposalDraft | None = None,
     for_department: bool = False,
     notify: bool = True,
+    deadlines: deadline_rules.Policy | None = None,
 ) -> Performed:
     """Take ``action`` on the case for ``actor``; raises CaseNotFound, NotPermitted or
     TransitionError (nothing written) when it may not be taken. ``notify=False`` records a step
     without telling anyone (loading a history, as the demo does).
 
-    Step by step: ``due_at`` the deadline of an ``assign``; ``code`` and ``reference`` where a
+    Step by step: ``due_at`` the deadline of an ``assign`` (else the tier's promise); ``code`` and ``reference`` where a
     ``refer`` went and that body's reference; ``code`` and ``reasons`` (the configured list, code →
     label) why a department ``refuse``s; ``proposal`` what a ``propose`` records; ``for_department``
-    a ``reply`` a clerk enters as the department's answer."""
+    a ``reply`` a clerk enters as the department's answer. ``deadlines``: the promises and calendar
+    that set ``due_at`` (``cases.deadlines``; default: the process's configured ones)."""
     case = conn.execute(select(Case.__table__).where(Case.id == case_id).with_for_update()).first()
     if case is None or not covers(actor, CaseScope(case.resident_id, case.representative_id,
                                                     case.sub_district_id, case.department_id)):
@@ -132,7 +135,7 @@ def perform(
                       representative_id=representative_id, merged_into_id=merged_into_id,
                       escalation_reason=escalation_reason, note=note, category=category, colour=colour,
                       due_at=due_at, code=code, reference=reference, reasons=reasons,
-                      for_department=for_department)
+                      for_department=for_department, policy=deadlines or deadline_rules.configured())
     conn.execute(update(Case.__table__).where(Case.id == case_id).values(**change.values))
     event_id = conn.execute(
         insert(CaseEvent.__table__).returning(CaseEvent.__table__.c.id),
@@ -207,7 +210,7 @@ def _record_proposal(conn: Connection, case, step: Step, actor: Actor, now: date
 
 def _changes(conn: Connection, case, step: Step, now: datetime, *, tier, department_id, representative_id,
              merged_into_id, escalation_reason, note, category, colour, due_at, code, reference, reasons,
-             for_department) -> Change:
+             for_department, policy: deadline_rules.Policy) -> Change:
     """The case's columns after ``step``, the event's note as the ledger reads it, and what the
     step's notices say beyond the case's facts."""
     changes: dict = {"status": step.to_status, "updated_at": now}
@@ -227,9 +230,7 @@ def _changes(conn: Connection, case, step: Step, now: datetime, *, tier, departm
     elif action == "assign":
         if due_at is not None and due_at <= now:
             raise TransitionError("a deadline must be in the future")
-        changes.update(assigned_at=now, escalated_at=None, due_at=due_at)
-        if due_at is not None:
-            extra["due"] = beijing_time(due_at)
+        changes.update(assigned_at=now, escalated_at=None)
         if step.tier is Tier.DEPARTMENT:
             name = conn.scalar(select(Department.name).where(Department.id == department_id))
             if name is None:
@@ -281,10 +282,48 @@ def _changes(conn: Connection, case, step: Step, now: datetime, *, tier, departm
         if label is None:
             raise TransitionError(f"a refusal gives one of the configured reasons, not {code!r}")
         name = conn.scalar(select(Department.name).where(Department.id == case.department_id)) or ""
-        changes.update(department_id=None, tier=None, due_at=None, escalated_at=now, escalation_reason="refused")
+        changes.update(department_id=None, tier=None, escalated_at=now, escalation_reason="refused")
         extra.update(department=name, refusal=label + _then(note))
         event_note = notice_words.LEDGER_NOTES["refuse"].format(**extra)
+    elif action == "supervise":
+        changes["supervised_at"] = now
+    due = _due(step, case, now, policy, given=due_at, changes=changes)
+    if due is not KEEP:
+        changes["due_at"] = due
+    if action == "assign":
+        extra["due"] = beijing_time(due)
     return Change(changes, event_note, extra)
+
+
+KEEP = object()   # the step leaves the case's deadline as it is
+# The steps after which nobody owes the resident anything more on this case: no deadline.
+ENDS_THE_CLOCK = frozenset({"merge", "invalidate", "withdraw", "refer"})
+ANSWER_CLOCK = (CaseStatus.ACCEPTED, CaseStatus.ASSIGNED)   # statuses whose deadline is the tier's promise
+
+
+def _due(step: Step, case, now: datetime, policy: deadline_rules.Policy, given: datetime | None,
+         changes: dict):
+    """The case's deadline after ``step`` (``cases.deadlines``: which steps start which clock), or KEEP.
+    A ``classify`` that sets another tier or colour on a case being handled may bring the deadline
+    forward (红 from now on), never push it back."""
+    promises, days = policy.promises, policy.calendar
+    action = step.action
+    if action == "classify":
+        if case.status not in ANSWER_CLOCK or not ({"tier", "colour"} & changes.keys()):
+            return KEEP
+        sooner = deadline_rules.deadline(step.tier, changes.get("colour", case.colour), now, days, promises)
+        return min(case.due_at, sooner) if case.due_at else sooner
+    if action in ("accept", "reopen") or (action == "assign" and given is None):
+        return deadline_rules.deadline(step.tier, case.colour, now, days, promises)
+    if action == "assign":
+        return given
+    if action == "route":
+        return deadline_rules.take_deadline(now, days, promises)
+    if action in ("return", "refuse") or (action == "escalate" and step.from_status is not CaseStatus.ASSIGNED):
+        return deadline_rules.claim_deadline(now, days, promises)
+    if action in ENDS_THE_CLOCK:
+        return None
+    return KEEP   # reply, answer_proposal and close stop the clock by the status they lead to
 
 
 def _then(note: str) -> str:
@@ -376,7 +415,7 @@ def queue(conn: Connection, cause: str, notices: list[Notice], case_id: int | No
         {"idempotency_key": f"{cause}:{n.purpose}:{n.openid}" + (f":{n.part}" if n.part else ""),
          "openid": n.openid, "purpose": n.purpose, "case_id": case_id, "text": n.text, "template": n.template,
          "template_data": n.template_data, "status": "pending", "channel": "custom", "attempts": 0,
-         "next_attempt_at": now, "created_at": now}
+         "next_attempt_at": now, "created_at": now, "url": n.url or None}
         for n in notices
     ])
     return len(notices)

@@ -7,7 +7,10 @@ staff call them); the representative hears of new cases and of what others did o
 working committee's clerks hear of cases nobody else would hear, of cases passed to their
 sub-district and of cases a department refused; department liaisons of cases passed to their
 department; the district office of proposals and of cases with no sub-district at all; the
-representatives who sign a proposal, of it and of its answer.
+representatives who sign a proposal, of it and of its answer. A reopened case goes back to
+whoever handles it at its tier (``handling_openids``) with the reason. A resident is not pushed
+news of a step they took themselves (a rating's reopen or close): the chat's reply or the rating
+page says it.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class Notice:
     template: str
     template_data: dict[str, str]
     part: int = 0  # a long answer goes in several messages
+    url: str = ""  # the page a template message opens (the rating page); empty: none
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,20 @@ def unit_of(tier: Tier | None, facts: CaseFacts) -> str:
     return ""
 
 
+def handling_openids(facts: CaseFacts) -> tuple[str, ...]:
+    """Who handles the case at its tier, and so hears it come back (a reopen, a resident's
+    comment): the department's liaisons, the sub-district's clerks, the district office for a
+    proposal, the representative for their own answer; the committee's clerks (or the district
+    office) when nobody there has a bound WeChat."""
+    by_tier = {Tier.DEPARTMENT: facts.department_openids, Tier.SUBDISTRICT: facts.clerk_openids,
+               Tier.HIGHER_CONGRESS: facts.district_openids}
+    if facts.tier in by_tier:
+        openids = by_tier[facts.tier]
+    else:
+        openids = (facts.representative_openid,) if facts.representative_openid else ()
+    return tuple(openids) or facts.clerk_openids or facts.district_openids
+
+
 def for_step(action: str, actor: Actor, facts: CaseFacts, note: str, at: datetime) -> list[Notice]:
     """Everyone to tell of ``action`` by ``actor``, and what to tell them."""
     time = beijing_time(at)
@@ -131,7 +149,7 @@ def for_step(action: str, actor: Actor, facts: CaseFacts, note: str, at: datetim
                 notices.append(Notice(openid, purpose, text, STAFF_TEMPLATE,
                                       {"number": facts.number, "text": line, "time": time}))
 
-    if facts.resident_openid and key in words.TO_RESIDENT:
+    if facts.resident_openid and key in words.TO_RESIDENT and actor.kind is not ActorKind.RESIDENT:
         line = clip(words.RESIDENT_PROGRESS[key].format(**values), 20)
         data = {"number": facts.number, "text": line, "time": time}
         if action in ANSWERS:
@@ -163,9 +181,16 @@ def for_step(action: str, actor: Actor, facts: CaseFacts, note: str, at: datetim
                    words.PROPOSAL_NEWS[action].format(**values), "proposal")
     if action == "route" and facts.representative_openid:
         tell_staff([facts.representative_openid], "new_case", words.NEW_CASE.format(**values), "new_case")
+    if action == "reopen":
+        own = facts.tier in (None, Tier.REPRESENTATIVE)
+        tell_staff(handling_openids(facts), "reopened",
+                   words.REOPENED.format(**values) + (words.REOPENED_HINT.format(**values) if own else ""), "reopen")
+    what_key = f"{action}_by_resident" if actor.kind is ActorKind.RESIDENT else action
+    what_key = what_key if what_key in words.REPRESENTATIVE_WHAT else action
     if (action in words.REPRESENTATIVE_WHAT and actor.kind is not ActorKind.REPRESENTATIVE
-            and facts.representative_openid):
-        what = words.REPRESENTATIVE_WHAT[action].format(**values)
+            and facts.representative_openid
+            and all(n.openid != facts.representative_openid for n in notices)):   # once per step
+        what = words.REPRESENTATIVE_WHAT[what_key].format(**values)
         tell_staff([facts.representative_openid], "told_representative",
                    words.TOLD_REPRESENTATIVE.format(**values, what=what), "told_representative")
     return notices

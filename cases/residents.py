@@ -135,3 +135,22 @@ def add_without_wechat(conn: Connection, channel: str, name: str, phone: str, re
          "representative_id": representative_id, "contact_point_id": contact_point_id,
          "bound_at": now if representative_id or contact_point_id else None, "created_at": now},
     ).scalar_one()
+
+
+def link_wechat(conn: Connection, walk_in_id: int, openid: str, now: datetime) -> None:
+    """A resident staff filed for (代录) scanned the code on their slip with ``openid``: their
+    cases are followed in that WeChat from now on. A WeChat already known to us takes the
+    walk-in's cases (and the name, phone and contact point it lacks); an unknown one becomes the
+    walk-in's own."""
+    walk_in = conn.execute(select(residents).where(residents.c.id == walk_in_id)).one()
+    known = conn.execute(select(residents).where(residents.c.openid == openid)).first()
+    if known is None:
+        conn.execute(update(residents).where(residents.c.id == walk_in_id)
+                     .values(openid=openid, subscribed=True, subscribed_at=now, unsubscribed_at=None))
+        return
+    conn.execute(update(cases_table).where(cases_table.c.resident_id == walk_in_id).values(resident_id=known.id))
+    filled = {column: getattr(walk_in, column) for column in ("name", "phone", "representative_id",
+                                                              "contact_point_id", "bound_at")
+              if getattr(known, column) is None and getattr(walk_in, column) is not None}
+    if filled:
+        conn.execute(update(residents).where(residents.c.id == known.id).values(**filled))

@@ -32,7 +32,7 @@ class Actor:
         """How a resident or a colleague reads who acted."""
         if self.kind is ActorKind.REPRESENTATIVE:
             return names.representative_title(self.name)
-        return self.name
+        return self.name or names.ACTOR_LABELS.get(self.kind.value, "")  # a resident reads as 群众
 
 
 SYSTEM = Actor(ActorKind.SYSTEM, None, names.ACCOUNT_NAME)
@@ -47,6 +47,9 @@ class CaseScope:
     sub_district_id: int | None
     department_id: int | None
 
+
+# Only the scheduler (SYSTEM, which may take every step) flags a case 督办: no person's set has it.
+SYSTEM_ONLY = frozenset({"supervise"})
 
 # What each kind of actor may do, within their scope. ``file`` is filing a case on a resident's
 # behalf (代录), in the sub-district of the contact point they came to.
@@ -105,6 +108,8 @@ def may(actor: Actor, action: str) -> bool:
     """Is ``action`` one this actor takes at all (on a case they cover)?"""
     if actor.kind is ActorKind.SYSTEM:
         return True
+    if action in SYSTEM_ONLY:
+        return False
     if actor.kind is ActorKind.STAFF:
         return action in STAFF_ACTIONS.get(actor.role, frozenset())
     return action in ACTIONS.get(actor.kind, frozenset())

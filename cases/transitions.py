@@ -4,11 +4,14 @@
         │                  └──────────reply (tier 1)──────────▲
         ├─reply / assign straight away (the representative answers or passes it on at once)
         ├─route: a clerk gives it to a representative;  return: the representative sends it back
-    side exits: merge, invalidate, withdraw; a resident's 不满意 reopens a replied or closed case.
+    side exits: merge, invalidate, withdraw; a resident's 不满意 reopens a replied or closed case,
+    back to the unit that answered it: a tier-2, 3 or 4 case to its sub-district, department or
+    the district office (assigned), a tier-1 case to its representative (accepted).
     refer: outside the congress's remit, referred to 12345, 信访, a court or a procuratorate (转外部).
     refuse: the department sends an assigned case back, with a reason from the list (退单).
     propose / answer_proposal: a tier-4 case's proposal recorded upward, and the answer it got.
     escalate: passed to the working committee because nobody else would hear it (status kept).
+    supervise: flagged 督办 because its deadline passed (status kept).
     classify: the category, colour or tier set or corrected (status kept).
 """
 
@@ -27,13 +30,15 @@ TRANSITIONS: dict[str, tuple[frozenset[CaseStatus], CaseStatus | None]] = {
     "assign": (frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED}), S.ASSIGNED),  # again: elsewhere
     "reply": (frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED}), S.REPLIED),
     "close": (frozenset({S.REPLIED}), S.CLOSED),
-    "reopen": (frozenset({S.REPLIED, S.CLOSED}), S.ACCEPTED),
+    "reopen": (frozenset({S.REPLIED, S.CLOSED}), S.ACCEPTED),  # assigned for tiers 2-4: see apply
     "merge": (frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED}), S.MERGED),
     "invalidate": (frozenset({S.SUBMITTED, S.ACCEPTED}), S.INVALID),
     "withdraw": (frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED}), S.WITHDRAWN),
     "return": (frozenset({S.SUBMITTED, S.ACCEPTED}), S.SUBMITTED),
     "route": (frozenset({S.SUBMITTED}), UNCHANGED),
     "escalate": (frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED}), UNCHANGED),
+    # 督办: the case's deadline passed while it waited (the scheduler flags it; cases.supervision)
+    "supervise": (frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED}), UNCHANGED),
     # a person sets or corrects the category, colour or tier (each one a lesson for the suggestions)
     "classify": (frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED, S.REPLIED, S.CLOSED, S.REFERRED}), UNCHANGED),
     # not a matter for the congress: referred to the body it belongs to, with that body's reference
@@ -93,6 +98,8 @@ def apply(status: CaseStatus, action: str, *, tier: Tier | None = None, note: st
         known = NEEDS_A_CODE[action]
         if not code or (known is not None and code not in known):
             raise TransitionError(f"{action} needs one of the listed codes, not {code!r}")
+    if action == "reopen" and tier in ASSIGNABLE_TIERS:
+        target = S.ASSIGNED  # back to the unit that answered, which keeps the case
     return Step(action, status, status if target is UNCHANGED else target, tier)
 
 

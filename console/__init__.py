@@ -27,7 +27,7 @@ SESSION_HOURS = 8     # a working day; then the clerk logs in again
 
 
 def init_app(app: Flask) -> None:
-    from console import auth, case_page, dashboard, directory, intake_form, ledger, queues  # noqa: F401 - their routes register on bp
+    from console import auth, case_page, dashboard, directory, duty, intake_form, ledger, queues, reports  # noqa: F401 - their routes register on bp
 
     settings = services(app).settings
     app.config.update(

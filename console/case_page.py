@@ -111,7 +111,7 @@ def case(number: str):
         case_id = case_or_404(conn, number)
         row = conn.execute(
             select(Case.id, Case.created_at, Case.status, Case.tier, Case.category, Case.colour, Case.due_at,
-                   Case.summary, Case.referred_to, Case.referral_reference, Case.department_id,
+                   Case.supervised_at, Case.summary, Case.referred_to, Case.referral_reference, Case.department_id,
                    Representative.name.label("rep"), SubDistrict.name.label("sd"), Department.name.label("dept"))
             .outerjoin(Representative, Representative.id == Case.representative_id)
             .outerjoin(SubDistrict, SubDistrict.id == Case.sub_district_id)

@@ -1,136 +1,57 @@
-"""The dashboard: what came in and what became of it, within the user's scope, for a period.
+"""The dashboard: what came in and what became of it, within the user's scope, for a period of
+Beijing months (this month, the last three, the last twelve): the figures of ``cases.figures``.
+Bars are drawn by the stylesheet (no script, nothing from the internet), so the page prints and
+pastes into a report as it is.
 
-Figures: received, taken up, answered (replied or closed), overdue, the answer rate; counts by
-tier (as 汉阳 reports them: answered by representatives / by sub-district and community / by
-departments / passed up), by top-level category, by sub-district, by representative and by
-month. The satisfaction rate waits for the residents' ratings (issue 12) and shows as —. Every
-figure is one grouped query; bars are drawn by the stylesheet (no script, nothing from the
-internet), so the page prints and pastes into a report as it is. The figures are counted at most
-once every ten minutes per scope and period (``cached_figures``); the page says when.
+The district's and a sub-district's figures are summed from the monthly tallies
+(``cases.tallies``, kept up to date by a job every minute; the page says when they were counted);
+a department's few cases, and every scope before the first tally, are counted on the spot.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-from collections import Counter
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime
 
 from flask import abort, render_template, request
 from flask_login import current_user, login_required
-from redis.exceptions import RedisError
-from sqlalchemy import Connection, and_, extract, func, select
-from sqlalchemy import case as when
+from sqlalchemy import Connection
 
 from bot.services import services
-from cases.numbering import BEIJING_OFFSET
+from cases.figures import counted_from_tallies, counted_live, months_of, overdue, shown
 from cases.scope import clause
-from cases.status import CATEGORY_SEPARATOR, CaseStatus, Tier
+from cases.tallies import add_months, counted_at, month_of
 from console import bp
-from models import Case, Representative, SubDistrict
 from models.staff import StaffRole
-from texts import console as words
-from texts import workbench as labels
 
-ANSWERED = (CaseStatus.REPLIED, CaseStatus.CLOSED)
-NOT_COUNTED = (CaseStatus.MERGED, CaseStatus.INVALID, CaseStatus.WITHDRAWN)   # not matters to answer
-TOP_REPRESENTATIVES = 20
-CACHE_SECONDS = 600
-log = logging.getLogger(__name__)
-PERIODS = {"30": 30, "90": 90, "365": 365}
+PERIODS = {"1": 1, "3": 3, "12": 12}     # months, this one included
 
 
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    count: int
-    share: float      # of the largest bar, 0–1 (its width)
-
-
-def bars(counts: list[tuple[str, int]]) -> list[Bar]:
-    largest = max((count for _, count in counts), default=0) or 1
-    return [Bar(label, count, count / largest) for label, count in counts]
-
-
-def figures(conn: Connection, where, now: datetime) -> dict:
-    counted = and_(where, Case.status.not_in(NOT_COUNTED))
-    one = conn.execute(select(
-        func.count().label("received"),
-        func.count(Case.accepted_at).label("taken"),
-        func.sum(when((Case.status.in_(ANSWERED), 1), else_=0)).label("answered"),
-        func.sum(when((and_(Case.status.not_in(ANSWERED), Case.due_at < now), 1), else_=0)).label("overdue"),
-    ).where(counted)).one()
-    answered = int(one.answered or 0)
-    by_tier = dict(conn.execute(select(Case.tier, func.count()).where(counted).group_by(Case.tier)).all())
-    categories: Counter = Counter()
-    for category, count in conn.execute(select(Case.category, func.count()).where(counted).group_by(Case.category)):
-        categories[(category or "").split(CATEGORY_SEPARATOR, 1)[0] or words.UNSET] += count
-    sub_districts = conn.execute(
-        select(func.coalesce(SubDistrict.name, words.UNSET), func.count())
-        .select_from(Case).outerjoin(SubDistrict, SubDistrict.id == Case.sub_district_id)
-        .where(counted).group_by(SubDistrict.name).order_by(func.count().desc())).all()
-    representatives = conn.execute(
-        select(Representative.name, func.count()).select_from(Case)
-        .join(Representative, Representative.id == Case.representative_id)
-        .where(counted).group_by(Representative.name).order_by(func.count().desc())
-        .limit(TOP_REPRESENTATIVES)).all()
-    months = conn.execute(
-        select(extract("year", Case.created_at).label("y"), extract("month", Case.created_at).label("m"), func.count())
-        .where(counted).group_by("y", "m").order_by("y", "m")).all()
-    return {
-        "received": one.received, "taken": one.taken, "answered": answered, "overdue": int(one.overdue or 0),
-        "answer_rate": answered / one.received if one.received else None,
-        "by_tier": bars([(labels.TIER_LABELS[tier], by_tier.get(tier, 0)) for tier in Tier]
-                        + [(words.UNSET, by_tier.get(None, 0))]),
-        "by_category": bars(categories.most_common()),
-        "by_sub_district": bars([(name, count) for name, count in sub_districts]),
-        "by_representative": bars([(name, count) for name, count in representatives]),
-        "by_month": bars([(f"{int(y)}年{int(m)}月", count) for y, m, count in months]),
-    }
-
-
-def _scope_key(actor) -> str:
-    """Whose figures: every user of one scope reads the same."""
-    if actor.role is StaffRole.SUBDISTRICT:
-        return f"sub-district:{actor.sub_district_id}"
-    if actor.role is StaffRole.DEPARTMENT:
-        return f"department:{actor.department_id}"
-    return "district"
-
-
-def cached_figures(actor, days: str, now: datetime) -> tuple[dict, datetime]:
-    """The figures of ``actor``'s scope over ``days``, and when they were counted: counted at most
-    once per CACHE_SECONDS per scope and period (over a year of a million-case district the count
-    reads some 400,000 cases, a few seconds), kept in Redis. Without Redis, counted every time."""
-    key = f"minyi:dashboard:{_scope_key(actor)}:{days}"
-    redis = services().redis
-    try:
-        kept = redis.get(key)
-    except RedisError:
-        kept = None
-    if kept:
-        stored = json.loads(kept)
-        return stored["figures"], datetime.fromisoformat(stored["at"])
-    where = and_(clause(actor), Case.created_at >= now - timedelta(days=PERIODS[days]))
-    with services().engine.connect() as conn:
-        shown = figures(conn, where, now)
-    plain = {name: [asdict(bar) for bar in value] if name.startswith("by_") else value for name, value in shown.items()}
-    try:
-        redis.set(key, json.dumps({"figures": plain, "at": now.isoformat()}, ensure_ascii=False), ex=CACHE_SECONDS)
-    except RedisError as error:
-        log.warning("dashboard figures not kept (Redis: %s)", error)
-    return plain, now
+def figures(conn: Connection, actor, first: date, now: datetime, tallied: bool) -> dict:
+    """``actor``'s figures since the month ``first``: from the tallies when ``tallied`` and the
+    scope is the district's or a sub-district's, otherwise counted on the spot."""
+    where = clause(actor)
+    if tallied and actor.role in (StaffRole.DISTRICT, StaffRole.OBSERVER):
+        counts = counted_from_tallies(conn, None, first)
+    elif tallied and actor.role is StaffRole.SUBDISTRICT:
+        counts = counted_from_tallies(conn, actor.sub_district_id, first)
+    else:
+        counts = counted_live(conn, where, first, now)
+    counts.months.update(dict.fromkeys(months_of(first, now), 0))    # a month without cases shows as 0
+    counts.overdue = overdue(conn, where, first, now)
+    return shown(conn, counts)
 
 
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    days = request.args.get("days", "365")
-    if days not in PERIODS:
+    period = request.args.get("months", "12")
+    if period not in PERIODS:
         abort(400)
-    now = services().clock.now()
-    shown, counted_at = cached_figures(current_user.actor, days, now)
-    return render_template("console/dashboard.html", figures=shown, days=days, periods=PERIODS,
-                           since=(now - timedelta(days=PERIODS[days]) + BEIJING_OFFSET).date(),
-                           counted_at=counted_at, minutes=CACHE_SECONDS // 60)
+    svc = services()
+    now = svc.clock.now()
+    first = add_months(month_of(now), 1 - PERIODS[period])
+    tallied_at = counted_at(svc.redis)
+    with svc.engine.connect() as conn:
+        page = figures(conn, current_user.actor, first, now, tallied=tallied_at is not None)
+    return render_template("console/dashboard.html", figures=page, period=period, periods=PERIODS, since=first,
+                           counted_at=tallied_at or now)

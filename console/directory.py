@@ -157,8 +157,12 @@ def _point_options(subs: list[SubDistrict]) -> dict:
 def _save_point(db: Session, point: ContactPoint, form) -> None:
     fill(point, form, POINT_FIELDS)
     point.latitude, point.longitude = form.coordinates()
+    if "reception_day" in form:
+        point.reception_day = int(form.reception_day.data) if form.reception_day.data else None
     if "sub_district" in form:
         point.sub_district_id = db.scalar(select(SubDistrict.id).where(SubDistrict.code == form.sub_district.data))
+    if "public_page" in form:
+        point.public_page = bool(form.public_page.data)
 
 
 def _point_form(db: Session, obj=None, sub_code: str = "") -> ContactPointForm:

@@ -19,9 +19,12 @@ from cases.status import RepresentativeLevel
 from models.district import ContactPointKind, RunBy
 from models.staff import StaffRole
 from texts import directory as words
+from texts import public as public_words
+from texts import reports as report_words
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
 PHONE = re.compile(r"^[0-9+\-() ]{3,32}$")
+RECEPTION_DAY = re.compile(r"^(?:[1-9]|1[0-9]|2[0-8])$")   # a day every month has
 ALIAS_SEPARATORS = re.compile(r"[,，、;；\s]+")
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTO_TYPES = ("jpg", "jpeg", "png")
@@ -104,7 +107,11 @@ class ContactPointForm(FlaskForm):
     longitude = StringField(words.LONGITUDE, validators=[Optional(), _coordinate(-180, 180, words.LONGITUDE_RANGE)],
                             filters=[_strip])
     reception_hours = text(words.RECEPTION_HOURS, 100, hint=words.RECEPTION_HOURS_HINT)
+    reception_day = StringField(
+        report_words.RECEPTION_DAY, description=report_words.RECEPTION_DAY_HINT, filters=[_strip],
+        validators=[Optional(), Regexp(RECEPTION_DAY, message=report_words.RECEPTION_DAY_RANGE)])
     phone = phone_field()
+    public_page = BooleanField(public_words.PUBLIC_PAGE, description=public_words.PUBLIC_PAGE_HINT, default=False)
 
     def __init__(self, *args, sub_codes=(), **kwargs):
         super().__init__(*args, **kwargs)

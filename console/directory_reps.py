@@ -41,7 +41,7 @@ from console.directory_print import wechat_call
 from console.directory_scope import edits, edits_district, reads
 from models import ContactPoint, QrCodeIssue, Representative
 from qr.codes import reissue_permanent_qr
-from qr.export import photo_file
+from qr.export import served_photo
 from texts import LEVEL_LABELS
 from texts import directory as words
 
@@ -81,20 +81,10 @@ def _store_photo(rep: Representative, jpeg: bytes) -> str:
     target = Path(services().settings.media_dir) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(jpeg)
-    old = _photo_path(rep.photo_path)
+    old = served_photo(services().settings, rep.photo_path)
     if old is not None:
         old.unlink(missing_ok=True)
     return str(relative)
-
-
-def _photo_path(stored: str | None) -> Path | None:
-    """The stored photo's file if it is inside ``media.dir``, else None."""
-    if not stored:
-        return None
-    settings = services().settings
-    root = Path(settings.media_dir).resolve()
-    path = Path(photo_file(settings, stored)).resolve()
-    return path if root in path.parents and path.is_file() else None
 
 
 def _rep_or_404(db: Session, code: str, *, write: bool = False) -> Representative:
@@ -158,7 +148,7 @@ def representative(code: str):
         issues = db.execute(select(QrCodeIssue.issued_at, QrCodeIssue.reason, QrCodeIssue.issued_by,
                                    QrCodeIssue.retired_at)
                             .where(QrCodeIssue.representative_id == rep.id).order_by(QrCodeIssue.id)).all()
-    has_photo = _photo_path(rep.photo_path) is not None
+    has_photo = served_photo(services().settings, rep.photo_path) is not None
     return render_template("console/directory_representative.html", rep=rep, point=point, sub=sub, issues=issues,
                            has_photo=has_photo, level=LEVEL_LABELS.get(rep.level, ""),
                            edits=edits(current_user.actor, rep.sub_district_id), photo_form=PhotoForm(),
@@ -224,7 +214,7 @@ def _replace_photo(code: str):
 def representative_photo_file(code: str):
     with session() as db:
         stored = _rep_or_404(db, code).photo_path
-    path = _photo_path(stored)
+    path = served_photo(services().settings, stored)
     allow(path is not None)
     return send_file(path, mimetype="image/jpeg", max_age=0)
 

@@ -1,10 +1,14 @@
 """Filing a case for a resident without WeChat (代录): a walk-in at the contact point, a phone
 call, a letter, an elderly resident. The case is opened by ``cases.intake.file_for_resident``
 (the same case rows, number and ``submit`` event as a WeChat report), in the sub-district of the
-contact point, which must be the clerk's own; then a slip to print and hand over, with the number
-and how to follow the case."""
+contact point, which must be the clerk's own; then a slip to print and hand over, with the number,
+how to follow the case, and a code the resident (or a relative, on their phone) scans to follow it
+in WeChat (``qr.binding``: a one-time ``link:`` code, 30 days)."""
 
 from __future__ import annotations
+
+import base64
+from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
@@ -21,7 +25,11 @@ from cases.scope import Actor, CaseScope, covers, may
 from cases.status import CHANNELS
 from console import bp
 from console.case_page import case_or_404
+from console.directory_print import wechat_call
 from models import Case, CaseMessage, ContactPoint, Representative, Resident, SubDistrict
+from qr.binding import issue_bind_code
+from qr.codes import qr_png
+from texts import beijing_time
 from texts import console as words
 
 
@@ -97,7 +105,8 @@ def slip(number: str):
     with services().engine.connect() as conn:
         case_id = case_or_404(conn, number)
         row = conn.execute(
-            select(Case.id, Case.created_at, Resident.name, Resident.channel, ContactPoint.name.label("place"),
+            select(Case.id, Case.created_at, Case.resident_id, Resident.openid, Resident.name, Resident.channel,
+                   ContactPoint.name.label("place"),
                    ContactPoint.phone, SubDistrict.committee_name, SubDistrict.committee_phone)
             .join(Resident, Resident.id == Case.resident_id)
             .outerjoin(ContactPoint, ContactPoint.id == Case.contact_point_id)
@@ -109,6 +118,16 @@ def slip(number: str):
     phone = row.phone or row.committee_phone or ""
     follow = (words.SLIP_FOLLOW_PHONE if phone else words.SLIP_FOLLOW_NO_PHONE).format(
         place=place, phone=phone, number=case_number(row.id, row.created_at))
+    link = _link_code(row.resident_id) if row.openid is None and may(actor, "file") else None
     return render_template("console/slip.html", number=case_number(row.id, row.created_at), case=row, place=place,
                            name=name_shown_to(actor, row.name or ""), said=[shown_to(actor, text) for text in said],
-                           follow=follow, call_back=row.channel is not None)
+                           follow=follow, call_back=row.channel is not None and row.openid is None,
+                           link_image=link and base64.b64encode(qr_png(link[0], 360)).decode("ascii"),
+                           link_expires=link and beijing_time(link[1]))
+
+
+def _link_code(resident_id: int) -> tuple[str, datetime] | None:
+    """A fresh one-time code that links the resident to the WeChat that scans it (its URL and when
+    it expires); None, with the reason shown, when WeChat cannot make one."""
+    svc = services()
+    return wechat_call(lambda db: issue_bind_code(db, svc.wechat, db.get(Resident, resident_id), svc.clock.now()))

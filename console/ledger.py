@@ -21,12 +21,14 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy import Connection, select
 
 from bot.services import services
+from cases import ratings
 from cases.numbering import BEIJING_OFFSET, case_number
 from cases.privacy import mask_numbers
 from console import bp
 from console.queues import SORTS, Filters, listed
-from models import Case, ContactPoint, Department, Representative
+from models import Case, CaseRating, ContactPoint, Department, Representative
 from texts import console as words
+from texts import ratings as rating_words
 from texts import routing as routing_words
 from texts import workbench as labels
 
@@ -35,13 +37,16 @@ WIDTHS = (14, 18, 12, 10, 22, 48, 30, 14, 10, 22, 18, 18, 10, 18, 10)
 
 
 def rows(conn: Connection, where, order) -> Iterator[tuple]:
-    """The ledger's rows, read in batches of BATCH (a server-side cursor on PostgreSQL)."""
+    """The ledger's rows, read in batches of BATCH (a server-side cursor on PostgreSQL). 满意度 is
+    the case's final verdict (``cases.ratings.latest``; texts.ratings.ledger_label)."""
     query = (select(Case.id, Case.created_at, Case.resident_id, Representative.name.label("rep"),
                     ContactPoint.name.label("cp"), Case.summary, Case.category, Case.tier, Case.colour,
-                    Department.name.label("dept"), Case.assigned_at, Case.due_at, Case.status, Case.closed_at)
+                    Department.name.label("dept"), Case.assigned_at, Case.due_at, Case.status, Case.closed_at,
+                    CaseRating.status.label("rating_status"), CaseRating.satisfaction)
              .outerjoin(Representative, Representative.id == Case.representative_id)
              .outerjoin(ContactPoint, ContactPoint.id == Case.contact_point_id)
              .outerjoin(Department, Department.id == Case.department_id)
+             .outerjoin(CaseRating, (CaseRating.case_id == Case.id) & ratings.latest())
              .where(where).order_by(*order))
     result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(query)
     for row in result:
@@ -50,7 +55,7 @@ def rows(conn: Connection, where, order) -> Iterator[tuple]:
                labels.TIER_LABELS[row.tier] if row.tier else "",
                routing_words.COLOUR_LABELS.get(row.colour, "") if row.colour else "", row.dept or "",
                _beijing(row.assigned_at), _beijing(row.due_at), labels.STATUS_LABELS[row.status],
-               _beijing(row.closed_at), "")   # 满意度: the ratings arrive with issue 12
+               _beijing(row.closed_at), rating_words.ledger_label(row.rating_status, row.satisfaction))
 
 
 def _beijing(at: datetime | None) -> datetime | None:
@@ -61,6 +66,14 @@ def _beijing(at: datetime | None) -> datetime | None:
 def write(path: str, title: str, records: Iterable[tuple]) -> int:
     """The workbook at ``path``; returns how many rows it holds."""
     book = Workbook(write_only=True)
+    count = write_sheet(book, title, records)
+    book.save(path)
+    return count
+
+
+def write_sheet(book: Workbook, title: str, records: Iterable[tuple]) -> int:
+    """The ledger as a sheet of the write-only ``book`` (the monthly reports add a summary beside
+    it); returns how many rows it holds."""
     sheet = book.create_sheet(title)
     for index, width in enumerate(WIDTHS):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
@@ -85,7 +98,6 @@ def write(path: str, title: str, records: Iterable[tuple]) -> int:
             cells.append(cell)
         sheet.append(cells)
         count += 1
-    book.save(path)
     return count
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy import case as when
 
 from bot.services import services
+from cases.deadlines import RUNNING
 from cases.numbering import BEIJING_OFFSET, case_number
 from cases.routing import rules as routing_rules
 from cases.scope import Actor, clause
@@ -53,7 +54,10 @@ TABS: dict[str, Callable[[datetime], object]] = {
                                  or_(Case.escalated_at.is_not(None), Case.representative_id.is_(None))),
     "subdistrict": lambda now: and_(Case.status == CaseStatus.ASSIGNED, Case.tier == Tier.SUBDISTRICT),
     "department": lambda now: and_(Case.status == CaseStatus.ASSIGNED, Case.tier == Tier.DEPARTMENT),
-    "due": lambda now: and_(_open(), Case.due_at.is_not(None), Case.due_at <= now + DUE_SOON),
+    # a replied case waits for its resident, not for a unit: only running clocks are due (cases.deadlines);
+    # _open() as well lets PostgreSQL read the open cases' partial index (closed cases keep their deadline)
+    "due": lambda now: and_(_open(), Case.status.in_(RUNNING), Case.due_at.is_not(None),
+                            Case.due_at <= now + DUE_SOON),
     "reopened": lambda now: and_(_open(), Case.id.in_(select(CaseEvent.case_id).where(CaseEvent.action == "reopen"))),
     "failed": lambda now: Case.id.in_(select(OutboxMessage.case_id).where(OutboxMessage.status == "failed")),
     "all": lambda now: Case.id.is_not(None),
@@ -196,14 +200,16 @@ def queues():
             cap, total = COUNT_CAP, counts[filters.tab]
         rows = conn.execute(
             select(Case.id, Case.created_at, Case.summary, Case.status, Case.tier, Case.due_at,
-                   Representative.name.label("rep"))
+                   Case.supervised_at, Representative.name.label("rep"))
             .outerjoin(Representative, Representative.id == Case.representative_id)
             .where(where).order_by(*order).limit(PAGE_SIZE + 1).offset(offset)).all()
         options = choices(conn, actor)
     cases = [{"number": case_number(r.id, r.created_at), "created_at": r.created_at, "summary": r.summary,
               "status": labels.STATUS_LABELS[r.status], "tier": labels.TIER_LABELS[r.tier] if r.tier else "",
               "rep": r.rep or "", "due_at": r.due_at, "overdue": bool(r.due_at and r.due_at < now
-                                                                      and r.status in OPEN_STATUSES)}
+                                                                      and r.status in RUNNING),
+              "supervised": bool(r.supervised_at and r.due_at and r.supervised_at >= r.due_at
+                                 and r.status in RUNNING)}
              for r in rows[:PAGE_SIZE]]
     return render_template("console/queues.html", filters=filters, counts=counts, cases=cases, total=total,
                            capped=total > cap, cap=cap, tab_cap=COUNT_CAP, pages=max(1, -(-min(total, cap) // PAGE_SIZE)),

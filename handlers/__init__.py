@@ -2,17 +2,19 @@
 
 Order matters: follows and scans first (a poster scan binds anyone); then WeChat's receipts;
 then the workbench, which recognises representatives and clerks before any resident handler;
-then residents' conversations, commands and reports; the fallback last."""
+then a resident's answer to a rating question; then residents' conversations, commands and
+reports; the fallback last."""
 
 from __future__ import annotations
 
-from handlers import commands, conversation, fallback, follow, receipts, report, workbench
+from handlers import commands, conversation, fallback, follow, rating, receipts, report, workbench
 from handlers.registry import Handler
 
 HANDLERS: list[Handler] = [
     *follow.HANDLERS,
     *receipts.HANDLERS,
     *workbench.HANDLERS,
+    *rating.HANDLERS,  # a resident's answer to a rating question (验单), before their other words
     *conversation.HANDLERS,
     *commands.HANDLERS,
     *report.HANDLERS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from cases import calendar, directory, residents
 from handlers.context import Context
 from handlers.registry import Handler, Reply
-from qr.binding import redeem_bind_token
+from qr.binding import redeem_bind_token, redeem_link_token
 from qr.scenes import parse_scene
 from texts import residents as texts
 from texts import workbench
@@ -52,17 +52,26 @@ def _welcome_generic(ctx: Context) -> str:
     return texts.welcome_generic(directory.operator_name(ctx.conn), _hours())
 
 
-def _scans_bind_code(ctx: Context) -> bool:
-    if ctx.incoming.event not in FOLLOW_EVENTS:
-        return False
-    scene = parse_scene(_scene_key(ctx))
-    return scene is not None and scene.kind == "bind"
+def _scans(kind: str):
+    """A follow or scan of a one-time code of ``kind`` (bind / link)."""
+    def matches(ctx: Context) -> bool:
+        if ctx.incoming.event not in FOLLOW_EVENTS:
+            return False
+        scene = parse_scene(_scene_key(ctx))
+        return scene is not None and scene.kind == kind
+    return matches
 
 
 def on_bind(ctx: Context) -> Reply:
     """A representative or a clerk scans the temporary code the working committee made for them."""
     outcome, name = redeem_bind_token(ctx.conn, parse_scene(_scene_key(ctx)).value, ctx.incoming.openid, ctx.now)
     return workbench.BIND_REPLIES[outcome.value].format(name=name)
+
+
+def on_link(ctx: Context) -> Reply:
+    """A resident staff filed for scans the code on their slip: their case follows in WeChat."""
+    outcome = redeem_link_token(ctx.conn, parse_scene(_scene_key(ctx)).value, ctx.incoming.openid, ctx.now)
+    return texts.LINK_REPLIES[outcome.value]
 
 
 def on_unsubscribe(ctx: Context) -> Reply:
@@ -72,7 +81,8 @@ def on_unsubscribe(ctx: Context) -> Reply:
 
 
 HANDLERS = [
-    Handler("bind", _scans_bind_code, on_bind),
+    Handler("bind", _scans("bind"), on_bind),
+    Handler("link", _scans("link"), on_link),
     Handler("follow", lambda ctx: ctx.incoming.event in FOLLOW_EVENTS, on_follow),
     Handler("unsubscribe", lambda ctx: ctx.incoming.event == "unsubscribe", on_unsubscribe),
 ]

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from cases import directory, queries
+from cases import directory, duty, queries
 from cases.actions import CaseNotFound, NotPermitted, perform
+from cases.calendar import load_calendar
 from cases.intake import MessageContent
 from cases.numbering import case_number
 from cases.scope import Actor
@@ -20,6 +21,7 @@ from handlers.registry import Handler, Reply
 from handlers.report import file_content
 from handlers.workbench_parse import Command, Unparsed, parse
 from texts import beijing_time, clip, representative_title
+from texts import duty as duty_words
 from texts import workbench as words
 
 TO_DO_SHOWN = 8  # cases one 「待办」 answer lists
@@ -142,6 +144,15 @@ def _report(ctx: Context, actor: Actor, command: Command) -> Reply:
     return file_content(ctx, MessageContent(kind=MessageKind.TEXT, msg_id=None, content=command.text))
 
 
+def _my_record(ctx: Context, actor: Actor, command: Command) -> Reply:
+    """A representative's own duty record (履职登记), this month and this year; no points."""
+    if actor.kind is not ActorKind.REPRESENTATIVE:
+        return duty_words.FOR_REPRESENTATIVES
+    settings = ctx.settings
+    return duty.own_record(ctx.conn, actor.id, actor.name, ctx.now, settings.cases_take_within_working_hours,
+                           load_calendar(settings.calendar_holidays))
+
+
 COMMANDS: dict[str, Callable[[Context, Actor, Command], Reply]] = {
     "帮助": _help,
     "待办": _todo,
@@ -154,6 +165,7 @@ COMMANDS: dict[str, Callable[[Context, Actor, Command], Reply]] = {
     "退回": _step("return"),
     "指派": _step("route"),
     "反映": _report,
+    "我的履职": _my_record,
 }
 
 HANDLERS = [Handler("workbench", is_worker, on_worker)]

@@ -10,14 +10,16 @@ from dataclasses import dataclass
 
 from cases.numbering import ID_DIGITS
 
-VERBS = ("待办", "查看", "接单", "回复", "转街道", "转部门", "转上级", "退回", "指派", "反映", "帮助")
+VERBS = ("待办", "查看", "接单", "回复", "转街道", "转部门", "转上级", "退回", "指派", "反映", "帮助", "我的履职")
 SYNONYMS = {"答复": "回复", "转社区": "转街道", "详情": "查看", "待办事项": "待办", "我的待办": "待办",
             "列表": "待办", "使用帮助": "帮助", "help": "帮助", "?": "帮助", "退单": "退回",
-            "转上级人大": "转上级", "提建议": "转上级"}
+            "转上级人大": "转上级", "提建议": "转上级",
+            "履职": "我的履职", "履职记录": "我的履职", "我的履职记录": "我的履职", "履职情况": "我的履职",
+            "我的履职情况": "我的履职"}
 # Every word that starts a command, the longest first (「待办事项」 before 「待办」).
 _LONGEST_FIRST = tuple(sorted([*VERBS, *SYNONYMS], key=len, reverse=True))
 _KNOWN = frozenset(_LONGEST_FIRST)
-WITHOUT_NUMBER = frozenset({"待办", "帮助", "反映"})
+WITHOUT_NUMBER = frozenset({"待办", "帮助", "反映", "我的履职"})
 NEEDS_TEXT = frozenset({"回复", "退回"})
 NEEDS_ARGUMENT = frozenset({"转部门", "指派"})  # a department, a representative's code
 

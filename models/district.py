@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Float, ForeignKey, String
+from sqlalchemy import Float, ForeignKey, SmallInteger, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
@@ -70,5 +70,11 @@ class ContactPoint(Base):
                                           server_default=RunBy.SUB_DISTRICT.value)
     # When representatives receive residents there, as the poster prints it: 每周三9:00—11:30.
     reception_hours: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # The public reception day (公开接访日), a day of every month (1–28, so every month has it);
+    # its representatives are reminded the day before (scheduler.reports). Empty: none held.
+    reception_day: Mapped[int | None] = mapped_column(SmallInteger)
+    # Whether the place has a public page (公示, /public/points/<code>): its representatives, hours,
+    # anonymised answered cases and figures. Off until the office decides to publish.
+    public_page: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     sub_district: Mapped[SubDistrict] = relationship(back_populates="contact_points")

@@ -39,6 +39,8 @@ class OutboxMessage(Base):
     # its values by meaning (number, text, time); the configuration maps them to the template's keys.
     template: Mapped[str] = mapped_column(String(32), default="case_progress")
     template_data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The page the template message opens when tapped (the rating page, cases.ratings); None: no link.
+    url: Mapped[str | None] = mapped_column(String(1024))
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending / sent / failed
     channel: Mapped[str] = mapped_column(String(16), default="custom")  # custom / template
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -66,9 +66,11 @@ class QrCodeIssue(Base):
 
 
 class BindToken(Base):
-    """A one-time token behind a temporary QR code (scene ``bind:<token>``, 10 minutes): the
-    representative, or a staff member, scans it with their own WeChat to receive their cases
-    there. Exactly one of the two ids is set. Only the token's hash is kept; it binds once."""
+    """A one-time token behind a temporary QR code (``qr.binding``): the representative, or a
+    staff member, scans it (scene ``bind:<token>``, 10 minutes) with their own WeChat to receive
+    their cases there; a resident staff filed for scans the one on their slip (``link:<token>``,
+    30 days) to follow their case. Exactly one of the three ids is set. Only the token's hash is
+    kept; it is redeemed once."""
 
     __tablename__ = "bind_tokens"
 
@@ -76,6 +78,7 @@ class BindToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     representative_id: Mapped[int | None] = mapped_column(ForeignKey("representatives.id"), index=True)
     staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)

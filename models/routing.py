@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, false
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -28,6 +28,9 @@ class CaseSuggestion(Base):
     confidence: Mapped[float] = mapped_column(Float, default=0.0)   # the category's
     # Per question: {"label", "confidence", "evidence": [readable lines]} (Engine.Suggestion.as_dict)
     detail: Mapped[dict] = mapped_column(JSON)
+    # The text's words and character pairs (cases.routing.text.features), space-separated: what
+    # related cases compare, cut once rather than on every case page.
+    terms: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 

@@ -57,6 +57,15 @@ def photo_file(settings: Settings, photo_path: str | None) -> str | None:
     return str(Path(settings.media_dir) / photo_path) if photo_path else None
 
 
+def served_photo(settings: Settings, stored: str | None) -> Path | None:
+    """The stored photo's file if it exists inside ``media.dir`` (what a page may serve), else None."""
+    if not stored:
+        return None
+    root = Path(settings.media_dir).resolve()
+    path = Path(photo_file(settings, stored)).resolve()
+    return path if root in path.parents and path.is_file() else None
+
+
 def _poster_data(rep: Representative, point: ContactPoint | None, sub: SubDistrict | None,
                  settings: Settings) -> posters.RepresentativePoster:
     return posters.RepresentativePoster(

@@ -2,6 +2,7 @@
 
 ``rep:<code>``     a representative's permanent poster code (``rep:<code>.<n>`` once re-issued)
 ``bind:<token>``   a representative binding their own WeChat account (temporary code)
+``link:<token>``   a resident staff filed for (代录) following their case in WeChat (temporary code)
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 SCENE_PREFIX = "qrscene_"  # what a new follower's subscribe event puts before the scene
-_SCENE = re.compile(r"^(rep|bind):([A-Za-z0-9_.-]{1,58})$")
+_SCENE = re.compile(r"^(rep|bind|link):([A-Za-z0-9_.-]{1,58})$")
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,11 @@ def representative_scene(code: str, issue: int = 1) -> str:
     return scene
 
 
-def bind_scene(token: str) -> str:
-    scene = f"bind:{token}"
-    if not _SCENE.match(scene):
-        raise ValueError("bind token cannot form a QR scene")
+def token_scene(kind: str, token: str) -> str:
+    """The scene of a one-time code: ``bind:<token>`` or ``link:<token>``."""
+    scene = f"{kind}:{token}"
+    if kind not in ("bind", "link") or not _SCENE.match(scene):
+        raise ValueError("a one-time token cannot form a QR scene")
     return scene
 
 

@@ -17,6 +17,8 @@ from sqlalchemy import Connection, and_, exists, func, select
 from bot.services import Services
 from cases import actions, calendar
 from cases import notices as notice_rules
+from cases.calendar import Calendar
+from cases.deadlines import policy_for
 from cases.notifications import NEW_CASE_NOTICE_WITHIN
 from cases.routing import store as routing
 from cases.scope import SYSTEM
@@ -53,7 +55,8 @@ def queue_new_case_notices(svc: Services, now: datetime) -> int:
     return len(due)
 
 
-def _unheard(conn: Connection, now: datetime, join_window: timedelta, take_within_hours: int) -> list[tuple[int, str]]:
+def _unheard(conn: Connection, now: datetime, join_window: timedelta, take_within_hours: int,
+             days: Calendar) -> list[tuple[int, str]]:
     """(case id, reason) for submitted cases nobody has been asked to hear yet."""
     waiting = and_(Case.status == CaseStatus.SUBMITTED, Case.escalated_at.is_(None))
     # The representative's clock starts when the case reached them: filed, or given by a clerk.
@@ -79,7 +82,7 @@ def _unheard(conn: Connection, now: datetime, join_window: timedelta, take_withi
             unheard.append((row.id, "no_representative" if row.sub_district_id else "no_sub_district"))
         elif row.openid is None:
             unheard.append((row.id, "representative_unbound"))
-        elif calendar.working_hours_between(row.since, now) >= take_within_hours:
+        elif calendar.working_hours_between(row.since, now, days) >= take_within_hours:
             unheard.append((row.id, "not_taken"))
     return unheard
 
@@ -87,9 +90,11 @@ def _unheard(conn: Connection, now: datetime, join_window: timedelta, take_withi
 def escalate_unheard_cases(svc: Services, now: datetime) -> int:
     """Pass each unheard case to its working committee (or the district office)."""
     settings = svc.settings
+    policy = policy_for(settings)
     hours = settings.cases_take_within_working_hours
     with svc.engine.begin() as conn:
-        unheard = _unheard(conn, now, timedelta(minutes=settings.intake_join_window_minutes), hours)
+        unheard = _unheard(conn, now, timedelta(minutes=settings.intake_join_window_minutes), hours, policy.calendar)
         for case_id, reason in unheard:
-            actions.perform(conn, case_id, "escalate", SYSTEM, now, escalation_reason=reason, hours=hours)
+            actions.perform(conn, case_id, "escalate", SYSTEM, now, escalation_reason=reason, hours=hours,
+                            deadlines=policy)
     return len(unheard)

@@ -62,6 +62,7 @@ class Claimed:
     channel: str
     attempts: int
     idempotency_key: str
+    url: str | None = None  # the page a template message opens when tapped
 
 
 def claim(engine: Engine, now: datetime, limit: int, lease_seconds: int) -> tuple[str, list[Claimed]]:
@@ -81,7 +82,8 @@ def claim(engine: Engine, now: datetime, limit: int, lease_seconds: int) -> tupl
             update(outbox).where(outbox.c.id.in_(due))
             .values(claim_token=token, claimed_until=now + timedelta(seconds=lease_seconds))
             .returning(outbox.c.id, outbox.c.openid, outbox.c.purpose, outbox.c.text, outbox.c.template,
-                       outbox.c.template_data, outbox.c.channel, outbox.c.attempts, outbox.c.idempotency_key)
+                       outbox.c.template_data, outbox.c.channel, outbox.c.attempts, outbox.c.idempotency_key,
+                       outbox.c.url)
         ).all()
     return token, sorted((Claimed(*row) for row in rows), key=lambda row: row.id)
 
@@ -159,6 +161,7 @@ def _send(svc: Services, message: Claimed, channel: str) -> tuple[int | None, st
             "data": {key: {"value": message.template_data.get(value, "")} for key, value in fields.items()},
             # WeChat sends one message per openid and client_msg_id: a retry after a lost answer is dropped.
             "client_msg_id": hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:32],
+            **({"url": message.url} if message.url else {}),  # tapping the message opens it (the rating page)
         })
         return 0, "", answer.get("msgid") if isinstance(answer, dict) else None
     except WeChatClientException as error:

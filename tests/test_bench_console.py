@@ -40,6 +40,6 @@ def test_the_console_bench_prints_a_line_per_page_and_the_export(scratch_url):
     lines = done.stdout.strip().splitlines()
     pages = [line for line in lines[:-1]]
     assert len(pages) >= 20 and all(re.fullmatch(r"\w+ p50=\d+ ms p95=\d+ ms", line) for line in pages), pages
-    assert {"queue_waiting", "queue_all_search_common", "case_page_open", "dashboard_365"} <= {
+    assert {"queue_waiting", "queue_all_search_common", "case_page_open", "dashboard_12m", "tallies_this_month"} <= {
         line.split()[0] for line in pages}
     assert re.fullmatch(rf"export rows={CASES} seconds=[\d.]+ peak_mb=\d+", lines[-1]), lines[-1]

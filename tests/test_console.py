@@ -5,7 +5,7 @@ action as a matrix of roles × cases, queues, the case page (escaped, masked), a
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,8 +13,10 @@ from sqlalchemy import select
 
 from accounts.staff import create_staff_user
 from bot.services import services
-from cases.status import CaseStatus, MessageKind, Tier
-from models import Attachment, Case, CaseMessage, Department, OutboxMessage, Resident
+from cases.status import ActorKind, CaseStatus, MessageKind, Tier
+from cases.tallies import COUNTS, tally_rows
+from models import Attachment, Case, CaseEvent, CaseMessage, CaseRating, Department, OutboxMessage, Resident
+from scheduler.tallies import count_tallies
 from tests.escaping import PAYLOADS, assert_escaped
 
 PASSWORD = "correct-horse-42"
@@ -285,37 +287,109 @@ def test_a_ledger_of_many_rows_is_written_in_flat_memory(tmp_path):
 
 # -- the dashboard -----------------------------------------------------------------------------------
 
-def test_the_dashboard_counts_within_ones_scope(app, client, cases, db):
+def _tiles(answer) -> dict[str, int]:
+    page = answer.get_data(as_text=True)
+    return {label: int(n) for n, label in re.findall(r"<div[^>]*><b>(\d+)</b>([^<]+)</div>", page)}
+
+
+@pytest.mark.parametrize("tallied", [False, True], ids=["counted on the spot", "from the tallies"])
+def test_the_dashboard_counts_within_ones_scope(app, client, cases, db, clock, tallied):
+    if tallied:
+        count_tallies(services(app), clock.now())
     login(client, "east")
-    page = client.get("/console/dashboard").get_data(as_text=True)
-    tiles = dict((label, int(n)) for n, label in re.findall(r"<div[^>]*><b>(\d+)</b>([^<]+)</div>", page))
+    page = client.get("/console/dashboard")
+    tiles = _tiles(page)
     assert tiles["收到反映"] == 2 and tiles["已答复办结"] == 0   # the east case and the assigned one
-    assert "部门办理" in page and "按月份" in page
+    text = page.get_data(as_text=True)
+    assert "部门办理" in text and "2026年11月" in text and "王" in text and "西街" not in text
     everyone = app.test_client()
     login(everyone, "district")
-    whole = everyone.get("/console/dashboard?days=30").get_data(as_text=True)
-    assert dict((label, int(n)) for n, label in re.findall(r"<div[^>]*><b>(\d+)</b>([^<]+)</div>", whole))["收到反映"] == 3
-    assert everyone.get("/console/dashboard?days=7").status_code == 400
+    assert _tiles(everyone.get("/console/dashboard?months=1"))["收到反映"] == 3
+    assert everyone.get("/console/dashboard?months=7").status_code == 400
+    clock.advance(days=2)     # the assigned case's deadline has passed
+    assert _tiles(client.get("/console/dashboard"))["超期未办"] == 1
+    liaison = app.test_client()
+    login(liaison, "cg")      # a department's few cases are always counted on the spot
+    assert _tiles(liaison.get("/console/dashboard"))["收到反映"] == 1
 
 
-def test_the_dashboard_is_counted_once_in_ten_minutes_per_scope(app, client, cases, db, clock, staff):
-    def received(answer) -> int:
-        page = answer.get_data(as_text=True)
-        return dict((label, int(n)) for n, label in re.findall(r"<div[^>]*><b>(\d+)</b>([^<]+)</div>", page))["收到反映"]
-
+def test_the_dashboard_reads_the_tallies_as_last_counted(app, client, cases, db, clock, staff):
+    svc = services(app)
+    count_tallies(svc, clock.now())
     login(client, "east")
-    assert received(client.get("/console/dashboard")) == 2
     _case(db, clock, "东街又一件", sub_district=staff["sub_districts"]["east"], rep=staff["reps"]["wang"])
+    clock.advance(minutes=1)
     page = client.get("/console/dashboard")
-    assert received(page) == 2 and "统计于2026年11月23日 10:00（每10分钟更新一次）" in page.get_data(as_text=True)
-    redis = services(app).redis
-    key = f"minyi:dashboard:sub-district:{staff['sub_districts']['east'].id}:365"
-    assert 0 < redis.ttl(key) <= 600
-    everyone = app.test_client()
-    login(everyone, "district")          # another scope: counted on its own, so it sees the new case
-    assert received(everyone.get("/console/dashboard")) == 4
-    redis.delete(key)                    # ten minutes on
-    assert received(client.get("/console/dashboard")) == 3
+    assert _tiles(page)["收到反映"] == 2 and "统计于2026年11月23日 10:00" in page.get_data(as_text=True)
+    assert count_tallies(svc, clock.now()) == 1          # only the month that changed is counted again
+    assert _tiles(client.get("/console/dashboard"))["收到反映"] == 3
+
+
+def _rate(db, case, clock, status, solved=None, satisfaction=None) -> None:
+    event = CaseEvent(case_id=case.id, at=clock.now(), actor_kind=ActorKind.STAFF, action="reply",
+                      from_status=CaseStatus.ASSIGNED, to_status=CaseStatus.REPLIED)
+    db.add(event)
+    db.flush()
+    db.add(CaseRating(case_id=case.id, event_id=event.id, status=status, solved=solved, satisfaction=satisfaction,
+                      asked_at=clock.now(), rated_at=clock.now() if status != "asked" else None))
+    db.commit()
+
+
+@pytest.mark.parametrize("tallied", [False, True], ids=["counted on the spot", "from the tallies"])
+def test_the_dashboard_shows_the_residents_final_verdicts(app, client, cases, db, clock, tallied):
+    _rate(db, cases["east"], clock, "rated", "unsolved", "dissatisfied")      # then reopened and answered again:
+    _rate(db, cases["east"], clock, "rated", "solved", "satisfied")           # only the final verdict counts
+    _rate(db, cases["assigned"], clock, "rated", "partly", "basic")
+    _rate(db, cases["west"], clock, "expired")
+    if tallied:
+        count_tallies(services(app), clock.now())
+    login(client, "district")
+    page = client.get("/console/dashboard").get_data(as_text=True)
+    assert "<b>100%</b>满意率" in page and "<b>50%</b>办成率" in page        # 基本满意 satisfies; 部分解决 is not solved
+    assert "2件已评价，1件逾期未评价" in page
+
+
+def test_a_verdict_on_an_unchanged_case_is_counted_again(app, client, cases, db, clock):
+    svc = services(app)
+    clock.advance(minutes=30)
+    count_tallies(svc, clock.now())
+    clock.advance(minutes=30)
+    assert count_tallies(svc, clock.now()) == 0            # nothing changed
+    _rate(db, cases["west"], clock, "rated", "solved", "satisfied")
+    assert count_tallies(svc, clock.now()) == 1
+    login(client, "district")
+    assert "<b>100%</b>满意率" in client.get("/console/dashboard").get_data(as_text=True)
+
+
+def test_months_are_beijing_months(app, client, db, clock, staff):
+    east = staff["sub_districts"]["east"]
+    clock.set(datetime(2026, 10, 31, 16, 30))            # 1 November, 00:30 in Beijing
+    _case(db, clock, "十一月一日凌晨", sub_district=east)
+    clock.set(datetime(2026, 10, 31, 15, 30))            # 31 October, 23:30 in Beijing
+    _case(db, clock, "十月最后一晚", sub_district=east)
+    clock.set(datetime(2026, 11, 23, 2, 0))
+    login(client, "east")
+    for tallied in (False, True):
+        if tallied:
+            count_tallies(services(app), clock.now())
+        page = client.get("/console/dashboard?months=3")
+        months = dict(re.findall(r"<th>(\d+年\d+月)</th><td>.*?</td><td class=\"n\">(\d+)</td>",
+                                 page.get_data(as_text=True)))
+        assert months == {"2026年9月": "0", "2026年10月": "1", "2026年11月": "1"}
+        assert _tiles(client.get("/console/dashboard?months=1"))["收到反映"] == 1
+
+
+def test_tallies_sum_each_kind_per_sub_district():
+    # (sub-district, tier, category, representative, received, taken, answered, rated, satisfied, solved, unrated)
+    grouped = [(1, "representative", "环境/垃圾", 7, 3, 2, 1, 1, 1, 0, 0), (1, None, "环境/噪音", None, 2, 0, 0, 0, 0, 0, 1),
+               (2, "department", None, 8, 1, 1, 1, 1, 0, 1, 0)]
+    rows = {(r["sub_district_id"], r["kind"], r["key"]): tuple(r[name] for name in COUNTS)
+            for r in tally_rows(grouped, date(2026, 11, 1), datetime(2026, 11, 23))}
+    assert rows == {(1, "total", ""): (5, 2, 1, 1, 1, 0, 1), (1, "tier", "representative"): (3, 2, 1, 1, 1, 0, 0),
+                    (1, "tier", ""): (2, 0, 0, 0, 0, 0, 1), (1, "category", "环境"): (5, 2, 1, 1, 1, 0, 1),
+                    (1, "representative", "7"): (3, 2, 1, 1, 1, 0, 0), (2, "total", ""): (1, 1, 1, 1, 0, 1, 0),
+                    (2, "tier", "department"): (1, 1, 1, 1, 0, 1, 0), (2, "category", ""): (1, 1, 1, 1, 0, 1, 0),
+                    (2, "representative", "8"): (1, 1, 1, 1, 0, 1, 0)}
 
 
 def test_a_clerk_merges_a_case_into_the_same_problem_reported_before(client, cases, db, clock, staff):

@@ -166,7 +166,8 @@ def test_a_department_refuses_with_a_listed_reason_and_the_committee_hears(app, 
     assert act(liaison, cases["assigned"], "refuse", reason="not_ours", note="应由街道处理").status_code == 302
     db.rollback()
     case = db.get(Case, cases["assigned"].id)
-    assert (case.status, case.tier, case.department_id, case.due_at) == (CaseStatus.ACCEPTED, None, None, None)
+    assert (case.status, case.tier, case.department_id) == (CaseStatus.ACCEPTED, None, None)
+    assert case.due_at == datetime(2026, 11, 24, 2, 0)    # the committee's clock: 8 working hours (cases.deadlines)
     assert case.escalated_at is not None and case.escalation_reason == "refused"
     [event] = events(db, case, "refuse")
     assert event.code == "not_ours" and event.note == "区城市管理执法局退单：不属于本单位职责。应由街道处理"

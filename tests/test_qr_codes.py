@@ -3,6 +3,8 @@ explicit re-issue of a poster code that retires the old one."""
 
 from __future__ import annotations
 
+import base64
+import re
 import zipfile
 
 import pytest
@@ -11,7 +13,7 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.services import services
-from models import BindToken, QrCodeIssue, Representative, StaffUser
+from models import BindToken, Case, OutboxMessage, QrCodeIssue, Representative, Resident, StaffUser
 from qr.binding import BIND_CODE_LIFETIME, issue_bind_code
 from qr.codes import ensure_permanent_qr, reissue_permanent_qr
 from texts import residents as texts
@@ -134,3 +136,65 @@ def test_the_qr_commands(app, district, settings_overrides, tmp_path, monkeypatc
     assert runner.invoke(main, ["qr", "reissue", "nobody", "--reason", "x"]).exit_code == 1
     both = runner.invoke(main, ["qr", "posters", "--all", "--sub-district", "x", "--out", str(tmp_path)])
     assert both.exit_code == 2 and "choose one" in both.output
+
+
+def _filed_with_slip(app, db, district, clock, world) -> tuple[object, str, str, str]:
+    """A clerk files a case for 张桂兰 (tests.test_console_actions.WALK_IN) and opens its slip:
+    (the clerk's client, the slip's address, the slip, the scene of the code on it)."""
+    from qr.codes import decode_qr
+    from tests.test_console import add_staff, login
+    from tests.test_console_actions import file_case
+
+    add_staff(db, district, clock)
+    clerk = app.test_client()
+    login(clerk, "east")
+    slip_url = file_case(clerk).headers["Location"]
+    slip = clerk.get(slip_url).get_data(as_text=True)
+    image = re.search(r'data-testid="slip-link">\s*<img src="data:image/png;base64,([^"]+)"', slip).group(1)
+    [url] = decode_qr(base64.b64decode(image))
+    return clerk, slip_url, slip, world.qr_by_url(url)["scene"]
+
+
+def test_a_slips_code_links_the_resident_staff_filed_for_to_their_wechat(app, db, district, clock, world, wechat):
+    from tests.test_console_actions import act
+
+    clerk, slip_url, slip, scene = _filed_with_slip(app, db, district, clock, world)
+    [call] = world.calls("qrcode/create")
+    assert call["body"]["expire_seconds"] == 30 * 24 * 3600 and "2026年12月23日 10:00前有效" in slip
+    assert scene.startswith("link:")
+    district["reps"]["wang"].openid = "o-wang"
+    db.commit()
+    assert wechat.scan("o-wang", scene).text == texts.LINK_REPLIES["taken"]          # not a representative's
+
+    assert wechat.scan("o-granddaughter", scene, new_follower=True).text == texts.LINK_REPLIES["bound"]
+    assert wechat.scan("o-granddaughter", scene, new_follower=False).text == texts.LINK_REPLIES["already"]
+    assert wechat.scan("o-stranger", scene).text == texts.LINK_REPLIES["used"]
+    db.rollback()
+    case = db.scalars(select(Case).order_by(Case.id.desc())).first()
+    resident = db.get(Resident, case.resident_id)
+    assert (resident.openid, resident.name, resident.phone) == ("o-granddaughter", "张桂兰", "13912345678")
+    assert case.number in wechat.text("o-granddaughter", "进度").text
+    act(clerk, case, "reply", note="已安排明天维修。")
+    db.rollback()
+    assert db.scalar(select(OutboxMessage.openid).where(OutboxMessage.case_id == case.id,
+                                                        OutboxMessage.openid == "o-granddaughter")) is not None
+    assert 'data-testid="slip-link"' not in clerk.get(slip_url).get_data(as_text=True)   # linked: no code
+
+
+def test_a_wechat_we_know_takes_the_walk_ins_case(app, db, district, clock, world, wechat):
+    wechat.text("o-neighbour", "你好")                     # already writes to us
+    _clerk, _url, _slip, scene = _filed_with_slip(app, db, district, clock, world)
+    assert wechat.scan("o-neighbour", scene).text == texts.LINK_REPLIES["bound"]
+    db.rollback()
+    case = db.scalars(select(Case).order_by(Case.id.desc())).first()
+    resident = db.get(Resident, case.resident_id)
+    assert (resident.openid, resident.name, resident.phone) == ("o-neighbour", "张桂兰", "13912345678")
+    clock.advance(days=30, seconds=1)
+    assert wechat.scan("o-late", scene).text == texts.LINK_REPLIES["used"]
+
+
+def test_an_expired_or_unknown_link_code_is_explained(app, db, district, clock, world, wechat):
+    _clerk, _url, _slip, scene = _filed_with_slip(app, db, district, clock, world)
+    clock.advance(days=30, seconds=1)
+    assert wechat.scan("o-late", scene).text == texts.LINK_REPLIES["expired"]
+    assert wechat.scan("o-guess", "link:made-up-token").text == texts.LINK_REPLIES["unknown"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.cli import main
 from bot.services import services
@@ -386,3 +386,22 @@ def test_related_cases_stay_within_the_sub_district_and_open_cases(app, db, cloc
         found = related_cases(conn, target.id, clock.now())
     assert [(r.case_id, r.number) for r in found] == [(same.id, same.number)]
     assert found[0].summary.startswith("翠柳路路灯")
+
+
+def test_related_cases_compare_the_words_each_suggestion_kept(app, db, clock, district):
+    from cases.routing.related import related_cases
+    from cases.routing.text import terms_of
+
+    east = district["sub_districts"]["east"].id
+    target = _case(db, clock, "翠柳路的路灯坏了，晚上很黑", sub_district_id=east)
+    same = _case(db, clock, "翠柳路路灯坏了一周了，晚上很黑", sub_district_id=east)
+    clock.advance(minutes=10)
+    suggest_new_cases(services(app), clock.now())
+    kept = db.scalar(select(CaseSuggestion.terms).where(CaseSuggestion.case_id == same.id))
+    assert frozenset(kept.split(" ")) == terms_of("翠柳路路灯坏了一周了，晚上很黑")
+    with services(app).engine.begin() as conn:
+        found = related_cases(conn, target.id, clock.now())
+        assert [r.case_id for r in found] == [same.id]
+        # what is compared is the kept words, not the text cut again
+        conn.execute(update(CaseSuggestion).where(CaseSuggestion.case_id == same.id).values(terms="w学校 b学校"))
+        assert related_cases(conn, target.id, clock.now()) == []

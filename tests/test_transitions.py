@@ -92,5 +92,5 @@ def test_terminal_statuses_allow_nothing_but_reopening_or_classifying_closed_cas
     assert set(allowed_actions(S.CLOSED)) == {"reopen", "classify"}   # the ledger's category may be corrected
     assert allowed_actions(S.REFERRED) == ["classify"]
     assert set(allowed_actions(S.SUBMITTED)) == {"accept", "assign", "reply", "merge", "invalidate", "withdraw",
-                                                 "return", "route", "escalate", "classify", "refer"}
+                                                 "return", "route", "escalate", "classify", "refer", "supervise"}
     assert {target for _, target in TRANSITIONS.values() if target} == set(S)

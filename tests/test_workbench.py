@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.services import services
 from models import Case, CaseEvent, Department, OutboxMessage, Proposal, Resident, StaffUser
 from scheduler.jobs import run_pass
-from texts import residents
+from texts import ratings, reports, residents
 from texts import workbench as words
 
 REP = "o-rep-wang"
@@ -22,6 +22,7 @@ CLERK_WEST = "o-clerk-west"
 LIAISON = "o-liaison-cg"
 DISTRICT = "o-district"
 RESIDENT = "o-resident-zhang"
+MONTHLY_NEWS = reports.ANNOUNCEMENT.split("{", 1)[0]     # 【月报】
 
 
 @pytest.fixture
@@ -64,9 +65,11 @@ def says(wechat, world, clock, openid: str, text: str) -> str | None:
 
 
 def pushed(world, openid: str) -> list[str]:
-    """What the account pushed to this phone (customer-service texts and template cards)."""
-    return [entry.get("text") or "\n".join(entry.get("lines", [])) for entry in world.chat(openid)
-            if entry["side"] == "account"]
+    """What the account pushed to this phone about cases (customer-service texts and template
+    cards): not the rating questions that follow an answer, nor the monthly reports' news."""
+    every = [entry.get("text") or "\n".join(entry.get("lines", [])) for entry in world.chat(openid)
+             if entry["side"] == "account"]
+    return [text for text in every if ratings.SOLVED_QUESTION not in text and not text.startswith(MONTHLY_NEWS)]
 
 
 def reported(wechat, world, clock, app, text="小区东门的路灯坏了一个多月，晚上很黑。") -> str:

@@ -55,6 +55,7 @@ PAGE = "第{page}页，共{pages}页（{total}件）"
 PREVIOUS = "上一页"
 NEXT = "下一页"
 OVERDUE = "已超期"
+SUPERVISED = "督办"   # flagged when its deadline passed (cases.supervision)
 
 # The ledger (台账) export.
 EXPORT = "导出台账"
@@ -65,14 +66,16 @@ LEDGER_COLUMNS = ("编号", "反映时间", "反映人（脱敏）", "代表", "
 
 # The dashboard.
 DASHBOARD = "统计"
-SINCE = "自{date}起"
-PERIOD_LABELS = {"30": "近30天", "90": "近90天", "365": "近一年"}
+SINCE = "自{year}年{month}月起"
+PERIOD_LABELS = {"1": "本月", "3": "近3个月", "12": "近12个月"}
 RECEIVED = "收到反映"
 TAKEN = "已受理"
 ANSWERED = "已答复办结"
 OVERDUE_COUNT = "超期未办"
 ANSWER_RATE = "答复办结率"
-SATISFACTION_RATE = "满意率（群众评价后统计）"
+SATISFACTION_RATE = "满意率"
+SOLVED_RATE = "办成率"
+RATED_NOTE = "满意率、办成率按群众最终评价计算：{rated}件已评价，{unrated}件逾期未评价（不计入）"
 UNSET = "未定"
 CHART_HEADINGS = {
     "by_tier": "按办理层级",
@@ -192,6 +195,8 @@ SLIP_FOLLOW_PHONE = "请拨打{place}电话{phone}，报上编号{number}查询�
 SLIP_FOLLOW_NO_PHONE = "请到{place}报上编号{number}查询。"
 SLIP_CALL_BACK = "办理有进展时，工作人员会按您留下的电话告知您。"
 SLIP_KEEP = "请妥善保管本回执。"
+SLIP_LINK = "用微信扫一扫，关注后即可在微信中收到办理进展（本人或家人的微信均可，仅限一个微信）"
+SLIP_LINK_EXPIRES = "二维码{at}前有效"
 PRINT = "打印"
 
 # Queue filters, sorting, pages and keys (console/queues.py); REPRESENTATIVE, CONTACT_POINT above.
@@ -204,7 +209,7 @@ MORE_THAN = "{count}+"
 PAGE_OF_MANY = "第{page}页，共{count}件以上"
 KEYBOARD_HINT = "快捷键：j/k 上下移动，回车打开，/ 搜索，1–8 切换标签"
 FOUND = "在本标签中搜索「{q}」：{count}件"
-COUNTED_AT = "统计于{at}（每{minutes}分钟更新一次）"
+COUNTED_AT = "统计于{at}（每分钟更新）"
 
 # A refusal inside the console (console/__init__.py), by HTTP status.
 ERROR_PAGES = {

@@ -66,7 +66,12 @@ REPRESENTATIVE_WHAT = {
     "invalidate": "作不予受理处理",
     "refer": "转{body}办理（受理编号{reference}）",
     "refuse": "退单（{refusal}），{committee}将重新安排",
+    "reopen": "退回重新办理（{note}）",
+    "close_by_resident": "确认办结（{note}）",   # a resident's rating closed it: the note is their verdict
 }
+# A reopened case, to whoever handles it at its tier (cases.notices.handling_openids), with the reason.
+REOPENED = "【重新办理】编号{number}由{who}退回重新办理。\n{note}\n{summary}"
+REOPENED_HINT = "\n回复“回复 {short} 内容”再次答复群众。"
 # The proposal's news, to the representatives who sign it and the case's own representative.
 PROPOSAL_NEWS = {
     "propose": "【代表建议】编号{number}反映的问题已形成代表建议《{title}》，由{who}提交{to}。\n{summary}",
@@ -94,6 +99,7 @@ STAFF_PROGRESS = {
     "assign": "交办：{summary}",
     "proposal": "代表建议：{summary}",
     "told_representative": "办理进展：{summary}",
+    "reopen": "重新办理：{summary}",
 }
 
 

@@ -62,6 +62,16 @@ def welcome_generic(operator: str, hours: str) -> str:
 
 UNKNOWN_SCENE = "抱歉，这个二维码暂时无法识别，可能已经更换。" + HOW_TO_BIND
 
+# A resident staff filed for (代录) scans the code on their slip: outcome → reply.
+LINK_REPLIES = {
+    "bound": "您好，您在联系点登记的问题已与这个微信关联，今后的办理进展会在这里通知您。发送“进度”可随时查看。",
+    "already": "这张回执已经关联到您的微信，无需重复扫描。发送“进度”可查看办理情况。",
+    "used": "这张回执的二维码已被其他微信关联。如有疑问，请联系登记时的联系点。",
+    "expired": "这张回执的二维码已过期（有效期30天）。您可以凭回执上的编号联系登记时的联系点查询进度。",
+    "unknown": "抱歉，这个二维码无法识别。您可以凭回执上的编号联系登记时的联系点查询进度。",
+    "taken": "这个微信已绑定为代表或工作人员，不能关联群众的回执。请用群众本人的微信扫描。",
+}
+
 UNSUPPORTED_MESSAGE = f"抱歉，暂时还不能处理这类消息。您可以发送{MEDIA_LIST}来反映问题，发送“进度”查看办理情况。"
 
 NO_CASES_YET = f"您还没有反映过问题。直接发送{MEDIA_LIST}，就可以开始。"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from texts import clip
+from texts import duty as duty_words
 
 # A case's state in staff words.
 STATUS_LABELS = {
@@ -36,15 +37,19 @@ USAGE = {
     "退回": "退回 编号 原因 —— 不属于您联系的事项，退回街道人大工委另行安排",
     "指派": "指派 编号 代表编号 —— 把一件反映交给一位代表（街道人大工委用）",
     "反映": "反映 内容 —— 您自己要反映问题时用，会像群众反映一样登记",
+    "我的履职": duty_words.USAGE,
 }
-ORDER = ("待办", "查看", "接单", "回复", "转街道", "转部门", "转上级", "退回", "指派", "反映")
+ORDER = ("待办", "查看", "接单", "回复", "转街道", "转部门", "转上级", "退回", "指派", "反映", "我的履职")
+# Commands for one side only: clerks designate (指派), representatives read their own record.
+CLERKS_ONLY, REPRESENTATIVES_ONLY = frozenset({"指派"}), frozenset({"我的履职"})
 
 NUMBER_HINT = "编号可以写全（如2026-000123），也可以只写末尾几位，只要在您的事项中不重复。"
 
 
 def help_text(can_designate: bool) -> str:
     lines = ["可用的指令（指令和编号之间加空格）："]
-    lines += [f"· {USAGE[verb]}" for verb in ORDER if can_designate or verb != "指派"]
+    hidden = REPRESENTATIVES_ONLY if can_designate else CLERKS_ONLY
+    lines += [f"· {USAGE[verb]}" for verb in ORDER if verb not in hidden]
     lines.append(NUMBER_HINT)
     return "\n".join(lines)
 
@@ -139,6 +144,7 @@ EVENT_LABELS = {
     "return": "退回街道人大工委",
     "route": "指派代表",
     "escalate": "转街道人大工委",
+    "supervise": "督办",
     "refer": "转外部办理",
     "refuse": "退单",
     "propose": "代表建议",

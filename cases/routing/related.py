@@ -14,16 +14,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from sqlalchemy import Connection, select, true
 
 from cases.geo import distance_m
 from cases.numbering import case_number
-from cases.routing.store import case_texts
-from cases.routing.text import features, segment
+from cases.routing.store import TERMS_SEPARATOR, case_texts
+from cases.routing.text import terms_of
 from cases.status import OPEN_STATUSES, MessageKind
-from models import Case, CaseMessage
+from models import Case, CaseMessage, CaseSuggestion
 
 RADIUS_M = 200.0
 MIN_SIMILARITY = 0.12
@@ -34,11 +33,17 @@ PLACE_WEIGHT = 0.3                    # being on the spot counts, less than sayi
 
 @dataclass(frozen=True)
 class Reported:
-    """What ranking needs of a case: its text and where it is (None when no location was sent)."""
+    """What ranking needs of a case: its text (or its words already cut: ``terms``, as the case's
+    suggestion keeps them) and where it is (None when no location was sent)."""
 
     case_id: int
     text: str
     place: tuple[float, float] | None = None
+    terms: frozenset[str] | None = None
+
+    @property
+    def bag(self) -> frozenset[str]:
+        return self.terms if self.terms is not None else terms_of(self.text)
 
 
 @dataclass(frozen=True)
@@ -52,19 +57,13 @@ class Related:
     summary: str = ""
 
 
-@lru_cache(maxsize=8192)
-def bag_of(text: str) -> frozenset[str]:
-    """A text's words and bigrams (the open cases' texts come back page after page: kept)."""
-    return frozenset(features(segment(text)))
-
-
 def rank(target: Reported, candidates: Sequence[Reported], *, radius_m: float = RADIUS_M,
          min_similarity: float = MIN_SIMILARITY, limit: int = 10) -> list[Related]:
     """Candidates that share enough words with ``target`` or lie within ``radius_m`` of it,
     best first (similarity, plus up to PLACE_WEIGHT for being close)."""
     others = [c for c in candidates if c.case_id != target.case_id]
-    bags = {c.case_id: bag_of(c.text) for c in others}
-    mine = bag_of(target.text)
+    bags = {c.case_id: c.bag for c in others}
+    mine = target.bag
     seen: Counter = Counter()
     for bag in bags.values():
         seen.update(bag)
@@ -109,7 +108,7 @@ def related_cases(conn: Connection, case_id: int, now: datetime, *, within=None,
                               Case.status.in_(OPEN_STATUSES), Case.merged_into_id.is_(None),
                               Case.created_at >= now - LOOK_BACK, within if within is not None else true())
         .order_by(Case.id.desc()).limit(CANDIDATES)).all()
-    reported = _reported(conn, [case_id, *ids])
+    reported = _reported(conn, case_id, ids)
     target = reported.pop(case_id, Reported(case_id, ""))
     ranked = rank(target, list(reported.values()), limit=limit)
     if not ranked:
@@ -120,8 +119,16 @@ def related_cases(conn: Connection, case_id: int, now: datetime, *, within=None,
                     case_number(r.case_id, cases[r.case_id].created_at), cases[r.case_id].summary) for r in ranked]
 
 
-def _reported(conn: Connection, case_ids: list[int]) -> dict[int, Reported]:
-    texts = case_texts(conn, case_ids)
+def _reported(conn: Connection, case_id: int, candidate_ids: list[int]) -> dict[int, Reported]:
+    """The case looked at, with its latest words, and each candidate with its words as its
+    suggestion kept them (cut once, when its text was complete; its text for one without)."""
+    case_ids = [case_id, *candidate_ids]
+    kept = dict(conn.execute(select(CaseSuggestion.case_id, CaseSuggestion.terms)
+                             .where(CaseSuggestion.case_id.in_(candidate_ids), CaseSuggestion.terms.is_not(None)))
+                .all())
+    terms = {case_id: frozenset(words.split(TERMS_SEPARATOR)) if words else frozenset()
+             for case_id, words in kept.items()}
+    texts = case_texts(conn, [case_id for case_id in case_ids if case_id not in terms])
     places: dict[int, tuple[float, float]] = {}
     for row in conn.execute(
             select(CaseMessage.case_id, CaseMessage.latitude, CaseMessage.longitude)
@@ -129,4 +136,6 @@ def _reported(conn: Connection, case_ids: list[int]) -> dict[int, Reported]:
                    CaseMessage.latitude.is_not(None), CaseMessage.longitude.is_not(None))
             .order_by(CaseMessage.id)):
         places[row.case_id] = (row.latitude, row.longitude)    # the latest place the resident sent
-    return {case_id: Reported(case_id, text, places.get(case_id)) for case_id, text in texts.items()}
+    reported = {case_id: Reported(case_id, text, places.get(case_id)) for case_id, text in texts.items()}
+    reported.update((case_id, Reported(case_id, "", places.get(case_id), bag)) for case_id, bag in terms.items())
+    return reported

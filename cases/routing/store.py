@@ -19,12 +19,14 @@ from sqlalchemy import Engine as DbEngine
 
 from cases.routing.engine import HEADS, Engine, Learned, learn, macro_f1
 from cases.routing.rules import SEPARATOR, Rules
+from cases.routing.text import terms_of
 from cases.status import SPOKEN_KINDS, CaseStatus
 from models import Case, CaseMessage, CaseSuggestion, Department, RoutingModel
 
 log = logging.getLogger(__name__)
 
 BATCH = 50
+TERMS_SEPARATOR = " "      # between a text's features (words and bigrams never hold a space)
 SUGGEST_WITHIN = timedelta(days=3)   # older cases without one (filed before an upgrade) are left alone
 HELD_BACK = 0.2            # the most recent share of decisions a candidate model is judged on
 MIN_HELD_BACK = 10
@@ -77,16 +79,12 @@ def suggest_case(conn: Connection, engine: Engine, case_id: int, now: datetime) 
     """Store (once) the engine's suggestion for the case; None when it already has one."""
     if conn.scalar(select(CaseSuggestion.id).where(CaseSuggestion.case_id == case_id)) is not None:
         return None
-    suggestion = engine.suggest(case_texts(conn, [case_id])[case_id])
+    text = case_texts(conn, [case_id])[case_id]
+    suggestion = engine.suggest(text)
     department_id = None
     if suggestion.department.label:
         department_id = conn.scalar(select(Department.id).where(Department.code == suggestion.department.label))
-    detail = suggestion.as_dict()
-    detail["department"]["name"] = engine.department_name(suggestion.department.label) \
-        if suggestion.department.label else ""
-    values = {"case_id": case_id, "model_version": suggestion.model_version, "category": suggestion.category.label,
-              "tier": suggestion.tier.label, "department_id": department_id, "colour": suggestion.colour.label,
-              "confidence": suggestion.category.confidence, "detail": detail, "created_at": now}
+    values = suggestion_row(engine, suggestion, text, case_id, department_id, now)
     conn.execute(insert(CaseSuggestion.__table__), [values])
     return CaseSuggestion(**values)
 
@@ -95,6 +93,19 @@ def text_complete(join_window: timedelta, now: datetime):
     """The cases whose text will not grow: the grouping window closed, or the case moved on."""
     return or_(Case.last_message_at <= now - join_window, Case.grouping_closed.is_(True),
                Case.status != CaseStatus.SUBMITTED)
+
+
+def suggestion_row(engine: Engine, suggestion, text: str, case_id: int, department_id: int | None,
+                   now: datetime) -> dict:
+    """A ``case_suggestions`` row: the engine's answers, their evidence, and the text's words (kept
+    for ``related``, which compares an open case with hundreds of others)."""
+    detail = suggestion.as_dict()
+    detail["department"]["name"] = engine.department_name(suggestion.department.label) \
+        if suggestion.department.label else ""
+    return {"case_id": case_id, "model_version": suggestion.model_version, "category": suggestion.category.label,
+            "tier": suggestion.tier.label, "department_id": department_id, "colour": suggestion.colour.label,
+            "confidence": suggestion.category.confidence, "detail": detail, "created_at": now,
+            "terms": TERMS_SEPARATOR.join(sorted(terms_of(text)))}
 
 
 def suggest_pending(engine: DbEngine, load_rules: LoadRules, window: timedelta, now: datetime) -> int:

@@ -67,3 +67,8 @@ def features(seg: Segmented) -> list[str]:
     for run in _CJK_RUN.findall(seg.text):
         found.extend(f"b{run[i:i + 2]}" for i in range(len(run) - 1))
     return found
+
+
+def terms_of(text: str) -> frozenset[str]:
+    """A text's distinct features: what related cases compare (``cases.routing.related``)."""
+    return frozenset(features(segment(text)))
