@@ -42,12 +42,10 @@ from cases.calendar import (
     load_calendar,
     next_working_day,
 )
-from cases.status import CaseStatus, Tier
+from cases.status import RUNNING_STATUSES, Tier
 
 RED = "红"
-# The statuses in which a clock runs: a case in these may be late. A replied case waits for the
-# resident, not for the unit; a closed, merged, invalid, withdrawn or referred one is done.
-RUNNING = (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED, CaseStatus.ASSIGNED)
+RUNNING = RUNNING_STATUSES
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,9 @@ class CaseStatus(StrEnum):
 # A resident's further messages may still join a case in these statuses: nobody has answered yet.
 JOINABLE_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED)
 OPEN_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED, CaseStatus.ASSIGNED, CaseStatus.REPLIED)
+# The statuses in which a clock runs (cases.deadlines): a case in these may be late. A replied case
+# waits for the resident, not for the unit; a closed, merged, invalid, withdrawn or referred one is done.
+RUNNING_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.ACCEPTED, CaseStatus.ASSIGNED)
 
 
 class Tier(StrEnum):

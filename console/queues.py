@@ -54,10 +54,9 @@ TABS: dict[str, Callable[[datetime], object]] = {
                                  or_(Case.escalated_at.is_not(None), Case.representative_id.is_(None))),
     "subdistrict": lambda now: and_(Case.status == CaseStatus.ASSIGNED, Case.tier == Tier.SUBDISTRICT),
     "department": lambda now: and_(Case.status == CaseStatus.ASSIGNED, Case.tier == Tier.DEPARTMENT),
-    # a replied case waits for its resident, not for a unit: only running clocks are due (cases.deadlines);
-    # _open() as well lets PostgreSQL read the open cases' partial index (closed cases keep their deadline)
-    "due": lambda now: and_(_open(), Case.status.in_(RUNNING), Case.due_at.is_not(None),
-                            Case.due_at <= now + DUE_SOON),
+    # a replied case waits for its resident, not for a unit: only running clocks are due (cases.deadlines;
+    # ix_cases_running_due holds them by deadline)
+    "due": lambda now: and_(Case.status.in_(RUNNING), Case.due_at.is_not(None), Case.due_at <= now + DUE_SOON),
     "reopened": lambda now: and_(_open(), Case.id.in_(select(CaseEvent.case_id).where(CaseEvent.action == "reopen"))),
     "failed": lambda now: Case.id.in_(select(OutboxMessage.case_id).where(OutboxMessage.status == "failed")),
     "all": lambda now: Case.id.is_not(None),

@@ -1,5 +1,5 @@
 """The dashboard's monthly tallies; the words of each suggestion's text, kept for related cases;
-the open cases' index with their filing time; cases by when they last changed and ratings by when they were settled (what the tallies' job
+the open cases' index with their filing time, the running cases' by deadline; cases by when they last changed and ratings by when they were settled (what the tallies' job
 looks for); one-time codes that link a
 resident staff filed for to their WeChat
 
@@ -19,6 +19,7 @@ branch_labels = None
 depends_on = None
 
 OPEN = "('submitted', 'accepted', 'assigned', 'replied')"
+RUNNING = "('submitted', 'accepted', 'assigned')"
 
 
 def upgrade() -> None:
@@ -42,6 +43,8 @@ def upgrade() -> None:
     op.create_index('ix_case_tallies_month', 'case_tallies', ['month', 'sub_district_id'])
     op.create_index('ix_cases_updated_at', 'cases', ['updated_at'])
     _open_cases_index(with_created_at=True)
+    running = sa.text(f"status IN {RUNNING}")
+    op.create_index('ix_cases_running_due', 'cases', ['due_at'], postgresql_where=running, sqlite_where=running)
     op.create_index('ix_case_ratings_rated_at', 'case_ratings', ['rated_at'])
     with op.batch_alter_table('case_suggestions') as batch:
         batch.add_column(sa.Column('terms', sa.Text(), nullable=True))
@@ -86,6 +89,7 @@ def downgrade() -> None:
     with op.batch_alter_table('case_suggestions') as batch:
         batch.drop_column('terms')
     op.drop_index('ix_case_ratings_rated_at', table_name='case_ratings')
+    op.drop_index('ix_cases_running_due', table_name='cases')
     _open_cases_index(with_created_at=False)
     op.drop_index('ix_cases_updated_at', table_name='cases')
     op.drop_index('ix_case_tallies_month', table_name='case_tallies')
