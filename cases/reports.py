@@ -1,6 +1,6 @@
 """The monthly report workbook (月报) of one scope — the district or one sub-district — and one
 Beijing calendar month: sheet 「汇总」 with the month's figures and native Excel charts drawn from
-its cells, and sheet 「台账」, the month's ledger (the console's own rows and writer).
+its cells, and sheet 「台账」, the month's ledger (the same rows and writer as the console's download).
 
 What is counted (also said on the sheet): received = the cases filed in the month (00:00 Beijing
 on the 1st to 00:00 on the next 1st), less merged, invalid and withdrawn ones, as the dashboard
@@ -11,7 +11,7 @@ rating request: rated, or expired: 未评价, counted apart and never as satisfi
 
 Also here: which scopes there are, and who may read a kept report (``sees``, ``clause``).
 
-The ledger sheet is the console's own (``console.ledger``).
+The ledger sheet is ``cases.ledger``'s, as the console exports it.
 """
 
 from __future__ import annotations
@@ -30,12 +30,11 @@ from sqlalchemy import ColumnElement, Connection, and_, false, func, select, tru
 from sqlalchemy import case as when
 
 import texts
-from cases import figures
+from cases import figures, ledger
 from cases.notices import STAFF_TEMPLATE, Notice
 from cases.scope import Actor
 from cases.status import ActorKind
 from cases.tallies import ANSWERED, NOT_COUNTED, add_months, month_of, month_start
-from console import ledger
 from models import Case, Department, District, MonthlyReport, SubDistrict
 from models.report import ReportScope, scope_key
 from models.staff import StaffRole

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy import case as when
 
 from cases import ratings
-from cases.numbering import BEIJING_OFFSET
+from cases.calendar import beijing_at, beijing_date
 from cases.status import CATEGORY_SEPARATOR, CaseStatus
 from models import Case, CaseRating, CaseTally
 
@@ -42,7 +42,7 @@ SATISFIED = ("satisfied", "basic")       # 满意 and 基本满意 count towards
 
 def month_of(at: datetime) -> date:
     """The Beijing month (its first day) of a naive-UTC time."""
-    return (at + BEIJING_OFFSET).date().replace(day=1)
+    return beijing_date(at).replace(day=1)
 
 
 def add_months(month: date, months: int) -> date:
@@ -52,7 +52,7 @@ def add_months(month: date, months: int) -> date:
 
 def month_start(month: date) -> datetime:
     """00:00 Beijing time on the month's first day, as naive UTC."""
-    return datetime(month.year, month.month, 1) - BEIJING_OFFSET
+    return beijing_at(month.replace(day=1), 0)
 
 
 def tally_rows(grouped, month: date, now: datetime) -> list[dict]:

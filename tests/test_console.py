@@ -268,7 +268,7 @@ def test_a_ledger_of_many_rows_is_written_in_flat_memory(tmp_path):
     import tracemalloc
     from datetime import datetime
 
-    from console.ledger import write
+    from cases.ledger import write
 
     def records(n):
         at = datetime(2026, 11, 23, 10, 0)

@@ -33,6 +33,11 @@ def electoral_line(level: str, constituency: str) -> str:
     return f"{'选举单位' if level in ELECTED_BY_CONGRESS else '选区'}：{constituency}"
 
 
+def percent(rate: float | None) -> str:
+    """A rate as people read it: 75%; — when there was nothing to count."""
+    return "—" if rate is None else f"{rate * 100:.0f}%"
+
+
 def beijing_time(at) -> str:
     """A stored naive-UTC time as people in China read it (for pushed messages and the CLI)."""
     return (at + BEIJING_OFFSET).strftime("%Y年%m月%d日 %H:%M").replace("年0", "年").replace("月0", "月")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import texts as names
+
 KIND_LABELS = {"reception": "接待选民", "visit": "走访", "research": "调研", "inspection": "视察", "other": "其他"}
 PASSED_ON_LABELS = {"subdistrict": "转街道", "department": "转部门", "higher_congress": "转上级人大", "": "转办"}
 POINT_ITEM_LABELS = {
@@ -27,8 +29,7 @@ def hours(value: float) -> str:
     return f"{value:g}"
 
 
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
+percent = names.percent   # the templates read it as duty_words.percent
 
 
 def day_label(day: date, with_year: bool = True) -> str:

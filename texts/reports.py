@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import texts as names
 from texts import console as console_words
 
 # -- the workbook -------------------------------------------------------------------------------
@@ -75,6 +76,4 @@ def month_label(month: date) -> str:
     return MONTH.format(year=month.year, month=month.month)
 
 
-def percent(rate: float | None) -> str:
-    """A rate as people read it: 75%; — when there was nothing to count."""
-    return NO_FIGURE if rate is None else f"{rate * 100:.0f}%"
+percent = names.percent
