@@ -94,3 +94,43 @@ def test_msgids_become_digits_with_their_values_kept(empty_database_url):
         assert _ids(engine) == ([6054768590064713728, biggest_signed, None, None], [200163836])
     finally:
         engine.dispose()
+
+
+SEARCHED_TEXTS = ("小区门口路灯坏了很久了，晚上很黑", "WiFi 信号差!!楼道（3号楼）没灯", "噪", "", "a，b。c d",
+                  "“停车”难：晚上10点后…～·￥没位", "ABC—def\t路灯\n不亮")
+
+
+def _search_terms(engine) -> list:
+    with engine.connect() as conn:
+        return [conn.execute(text("SELECT minyi_search_terms(:body)"), {"body": body}).scalar_one()
+                for body in SEARCHED_TEXTS]
+
+
+def _language(engine) -> str:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT lanname FROM pg_proc JOIN pg_language ON pg_language.oid = prolang "
+                                 "WHERE proname = 'minyi_search_terms'")).scalar_one()
+
+
+def test_the_search_function_keeps_its_bigrams_in_plpgsql(empty_database_url):
+    """0016: the bigram function becomes PL/pgSQL (its plan kept per session) and cuts every text
+    exactly as 0010's SQL function did, so the stored column and its index stay valid."""
+    if not empty_database_url.startswith("postgresql"):
+        pytest.skip("the search index is PostgreSQL's")
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "0015")
+    engine = make_engine(empty_database_url)
+    try:
+        before = _search_terms(engine)
+        assert _language(engine) == "sql"
+        engine.dispose()
+        command.upgrade(config, "head")
+        assert _language(engine) == "plpgsql"
+        assert _search_terms(engine) == before
+        assert "路灯" in before[0] and "门口" in before[0] and not any("，" in term for term in before[0])
+        assert before[2] == [] and before[3] == [] and before[4] == []
+        engine.dispose()
+        command.downgrade(config, "0015")
+        assert _language(engine) == "sql" and _search_terms(engine) == before
+    finally:
+        engine.dispose()
