@@ -31,6 +31,7 @@ from bot.logs import pseudonym, scrub
 from bot.messages import Incoming
 from bot.replay import QueryMemory, Replayed, SignedQuery, Verdict, verdict
 from bot.spool import Spool, SpooledDelivery, is_outage, spooled_answer
+from cases.actors import WorkerAssumedResident
 from cases.intake import fill_number
 from cases.numbering import case_number
 from handlers import HANDLERS
@@ -279,14 +280,29 @@ class Deliveries:
         raise AssertionError("unreachable")
 
     def _process(self, incoming: Incoming, state: ConversationState | None, now: datetime) -> str | None:
+        """On PostgreSQL a message is first handled as a resident's: whether its sender is a
+        representative or a clerk is then asked by the report's own statement, not by a round
+        trip of its own (``Context.assume_resident``). When the assumption was wrong, nothing it
+        wrote stands and the delivery is handled again, knowing."""
+        if self.engine.dialect.name == "postgresql" and incoming.msg_type != "event":
+            try:
+                return self._process_once(incoming, state, now, assume_resident=True)
+            except WorkerAssumedResident:
+                pass
+        return self._process_once(incoming, state, now, assume_resident=False)
+
+    def _process_once(self, incoming: Incoming, state: ConversationState | None, now: datetime,
+                      *, assume_resident: bool) -> str | None:
         """One transaction: the first matching handler acts, as of ``now`` (when the delivery
         came), and the delivery is recorded with its reply. If another attempt recorded it first,
         the unique key fails the insert, this attempt's writes are rolled back, and the first
         attempt's reply is the answer."""
         try:
             with self.engine.connect() as conn, conn.begin():
-                ctx = Context(incoming=incoming, conn=conn, now=now, settings=self.settings, state=state)
+                ctx = Context(incoming=incoming, conn=conn, now=now, settings=self.settings, state=state,
+                              assume_resident=assume_resident)
                 handler, reply = dispatch(HANDLERS, ctx)
+                ctx.confirm_resident()  # before anything is recorded for a resident
                 if not ctx.recorded:
                     if incoming.opens_service_window and ctx.worker() is None:
                         ctx.resident()  # touch: a resident is known from their first word

@@ -26,6 +26,12 @@ def _who_is_it_sql(dialect: Dialect) -> str:
     return str(WHO_IS_IT.compile(dialect=dialect, compile_kwargs={"render_postcompile": True}))
 
 
+class WorkerAssumedResident(Exception):
+    """A delivery handled on the assumption that its sender is a resident came from a
+    representative's or a clerk's own WeChat: nothing it wrote may stand (``bot.delivery``
+    handles it again, knowing)."""
+
+
 def by_openid(conn: Connection, openid: str) -> Actor | None:
     """The representative or staff member whose own WeChat this is, or None (a resident).
     One indexed query, before any resident handler: on PostgreSQL it runs on its own, so that a

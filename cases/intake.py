@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, DateTime, Dialect, Integer, bindparam, insert, select, text
 
-from cases import residents
+from cases import actors, residents
 from cases.driver import run_alone
 from cases.numbering import case_number
 from cases.scope import Actor
@@ -103,10 +103,13 @@ def file_report(
     now: datetime,
     join_window: timedelta,
     replies: ReportReplies,
+    unless_worker: bool = False,
 ) -> Filed:
     """Touch the resident (an upsert) and file ``message``: join the case they are describing
     or open one. Two deliveries for one resident at once are filed one after the other (SQLite
-    serializes writers; on PostgreSQL see _ONE_STATEMENT)."""
+    serializes writers; on PostgreSQL see _ONE_STATEMENT). ``unless_worker``: the sender was
+    assumed to be a resident; if they are a representative or a clerk, nothing is written and
+    ``actors.WorkerAssumedResident`` is raised."""
     params = {
         "p_key": delivery.dedup_key, "p_openid": delivery.openid, "p_msg_type": delivery.kind[:32],
         "p_now": now, "p_cutoff": now - join_window, "p_summary": summary[:200],
@@ -118,6 +121,7 @@ def file_report(
         "p_msg_id": msgid_digits(message.msg_id),
         "p_kind": message.kind.value,
         "p_attach": message.kind in MEDIA_KINDS and bool(message.media_id),
+        "p_unless_worker": unless_worker,
     }
     file = _file_in_one_statement if conn.dialect.name == "postgresql" else _file_step_by_step
     case_id, created_at, opened, reply = file(conn, params)
@@ -131,7 +135,8 @@ JOINABLE = ", ".join(f"'{status.value}'" for status in JOINABLE_STATUSES)
 # 「新问题」 since. The conditions are checked again on the row being updated, in case staff
 # answered it meanwhile. A message filed late (kept in the spool while the database was away)
 # never moves last_message_at back.
-JOIN_SQL = f"""
+def _join_sql(guard: str = "") -> str:
+    return f"""
     UPDATE cases SET last_message_at = CASE WHEN last_message_at > :p_now THEN last_message_at ELSE :p_now END,
                      updated_at = :p_now
     WHERE id = (SELECT candidate.id FROM cases AS candidate
@@ -140,8 +145,11 @@ JOIN_SQL = f"""
                   AND candidate.last_message_at >= :p_cutoff
                   AND NOT candidate.grouping_closed
                 ORDER BY candidate.id DESC LIMIT 1)
-      AND status IN ({JOINABLE}) AND last_message_at >= :p_cutoff AND NOT grouping_closed
+      AND status IN ({JOINABLE}) AND last_message_at >= :p_cutoff AND NOT grouping_closed{guard}
     RETURNING id, created_at"""
+
+
+JOIN_SQL = _join_sql()
 _TYPES = (bindparam("p_now", type_=DateTime), bindparam("p_cutoff", type_=DateTime))
 _JOIN = text(JOIN_SQL).bindparams(*_TYPES).columns(id=Integer, created_at=DateTime)
 
@@ -210,6 +218,8 @@ def file_for_resident(conn: Connection, walk_in: WalkIn, actor: Actor, now: date
 # -- SQLite: step by step ---------------------------------------------------------------------
 def _file_step_by_step(conn: Connection, params: dict) -> tuple[int, datetime, bool, str]:
     now = params["p_now"]
+    if params["p_unless_worker"] and actors.by_openid(conn, params["p_openid"]) is not None:
+        raise actors.WorkerAssumedResident()
     resident = residents.touch(conn, params["p_openid"], now)
     params.update(p_resident=resident.id, p_representative=resident.representative_id,
                   p_contact_point=resident.contact_point_id)
@@ -249,16 +259,24 @@ def _file_step_by_step(conn: Connection, params: dict) -> tuple[int, datetime, b
 # as of its start; at REPEATABLE READ (the deliveries' engine, bot.db) a concurrent delivery for
 # the same resident makes the upsert fail with a serialization error instead of acting on a
 # stale view, and the delivery is retried (bot.delivery).
+#
+# With p_unless_worker, the statement also answers whether the sender is a representative or a
+# clerk (cases.actors.by_openid, written out): then it writes nothing and returns no row, and
+# the caller learns it without a round trip of its own (handlers.context: assume_resident).
 _ONE_STATEMENT = text(f"""
-WITH resident AS (  -- cases.residents.touch_statement, written out
+WITH worker AS (
+    SELECT 1 FROM representatives WHERE :p_unless_worker AND openid = :p_openid AND active
+    UNION ALL
+    SELECT 1 FROM staff_users WHERE :p_unless_worker AND openid = :p_openid AND active
+), resident AS (  -- cases.residents.touch_statement, written out
     INSERT INTO residents (openid, subscribed, first_message_at, last_message_at, created_at)
-    VALUES (:p_openid, true, :p_now, :p_now, :p_now)
+    SELECT :p_openid, true, :p_now, :p_now, :p_now WHERE NOT EXISTS (SELECT 1 FROM worker)
     ON CONFLICT (openid) DO UPDATE SET
         last_message_at = excluded.last_message_at,
         first_message_at = coalesce(residents.first_message_at, excluded.first_message_at)
     RETURNING id, representative_id, contact_point_id,
         (representative_id IS NOT NULL OR contact_point_id IS NOT NULL) AS routed
-), joined AS ({JOIN_SQL}
+), joined AS ({_join_sql(" AND NOT EXISTS (SELECT 1 FROM worker)")}
 ), opened AS (
     INSERT INTO cases (resident_id, representative_id, contact_point_id, sub_district_id, status,
                        summary, created_at, updated_at, last_message_at)
@@ -312,5 +330,8 @@ def _file_in_one_statement(conn: Connection, params: dict) -> tuple[int, datetim
     """Runs on the driver's connection (``cases.driver``): SQLAlchemy's per-call work would cost
     as much as the statement here. When the delivery has written nothing yet (the usual case: a
     text needs no look-up that writes before it is filed) the statement is its own transaction."""
-    [(case_id, created_at, opened, reply)] = run_alone(conn, _one_statement_sql(conn.dialect), params)
+    rows = run_alone(conn, _one_statement_sql(conn.dialect), params)
+    if not rows:  # only when asked to file unless the sender is a worker, and they are
+        raise actors.WorkerAssumedResident()
+    [(case_id, created_at, opened, reply)] = rows
     return case_id, created_at, opened, reply

@@ -38,6 +38,10 @@ class Context:
     state_changed: bool = False
     case_id: int | None = None  # the case this delivery was filed on, for the inbound record
     recorded: bool = False  # the handler wrote the delivery's inbound row itself (cases.intake)
+    # On the assumption that the sender is a resident (bot.delivery, on PostgreSQL): ``worker()``
+    # answers None without asking, and the assumption is checked before anything is written for
+    # a resident (``resident()``, the report's statement) and before the delivery is recorded.
+    assume_resident: bool = False
     _resident: ResidentRow | None = None
     _worker: Actor | None | object = _UNKNOWN
 
@@ -52,6 +56,7 @@ class Context:
     def resident(self) -> ResidentRow:
         """The resident, created or touched once per delivery (this opens the 48-hour window)."""
         if self._resident is None:
+            self.confirm_resident()
             self._resident = residents.touch(
                 self.conn, self.incoming.openid, self.now, subscribing=self.incoming.subscribes
             )
@@ -60,8 +65,27 @@ class Context:
     def worker(self) -> Actor | None:
         """The representative or staff member writing from their own WeChat, or None."""
         if self._worker is _UNKNOWN:
+            if self.assume_resident:
+                return None
             self._worker = actors.by_openid(self.conn, self.incoming.openid)
         return self._worker
+
+    @property
+    def resident_unconfirmed(self) -> bool:
+        """Handled as a resident's, and nobody has looked yet whether the sender is a worker."""
+        return self.assume_resident and self._worker is _UNKNOWN
+
+    def confirm_resident(self) -> None:
+        """Look, if the assumption stands unchecked: ``WorkerAssumedResident`` if it was wrong."""
+        if self.resident_unconfirmed:
+            self._worker = actors.by_openid(self.conn, self.incoming.openid)
+            if self._worker is not None:
+                raise actors.WorkerAssumedResident()
+
+    def resident_confirmed(self) -> None:
+        """The report's statement found no worker with this openid (it refuses to file for one)."""
+        if self._worker is _UNKNOWN:
+            self._worker = None
 
     def rebind(self, resident: ResidentRow) -> None:
         self._resident = resident

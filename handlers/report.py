@@ -93,7 +93,9 @@ def _file(ctx: Context, content: MessageContent, replies: intake.ReportReplies) 
         ctx.conn, intake.Delivery(incoming.dedup_key, incoming.openid, incoming.kind), content,
         summary=summary_of(content), now=ctx.now,
         join_window=timedelta(minutes=ctx.settings.intake_join_window_minutes), replies=replies,
+        unless_worker=ctx.resident_unconfirmed,
     )
+    ctx.resident_confirmed()
     ctx.case_id, ctx.recorded = filed.case_id, True
     return filed.reply
 

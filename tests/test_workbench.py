@@ -118,7 +118,8 @@ def test_nothing_a_representative_types_becomes_a_residents_case(app, wechat, wo
 
 def test_a_representative_who_wrote_as_a_resident_is_still_recognised(app, wechat, world, clock, db, district):
     """Someone reports as a resident, then their WeChat is bound to a representative: their next
-    words are commands, and the case they were describing takes nothing more."""
+    words are commands, and the case they were describing takes nothing more (on PostgreSQL the
+    report's statement is the one that finds out: it must write nothing for them)."""
     wechat.scan_poster("o-becomes-rep", "li02")
     assert "编号" in says(wechat, world, clock, "o-becomes-rep", "小区门口的路灯坏了")
     district["reps"]["wang"].openid = "o-becomes-rep"
