@@ -400,8 +400,31 @@ def test_related_cases_compare_the_words_each_suggestion_kept(app, db, clock, di
     kept = db.scalar(select(CaseSuggestion.terms).where(CaseSuggestion.case_id == same.id))
     assert frozenset(kept.split(" ")) == terms_of("翠柳路路灯坏了一周了，晚上很黑")
     with services(app).engine.begin() as conn:
-        found = related_cases(conn, target.id, clock.now())
-        assert [r.case_id for r in found] == [same.id]
         # what is compared is the kept words, not the text cut again
         conn.execute(update(CaseSuggestion).where(CaseSuggestion.case_id == same.id).values(terms="w学校 b学校"))
         assert related_cases(conn, target.id, clock.now()) == []
+
+
+def test_kept_words_are_read_once_per_database(app, db, clock, district):
+    """A suggestion is written once, so its words are read once per process and database (a page
+    compares hundreds of candidates): an engine on another database reads its own."""
+    from bot.db import make_engine
+    from cases.routing.related import related_cases
+
+    east = district["sub_districts"]["east"].id
+    target = _case(db, clock, "翠柳路的路灯坏了，晚上很黑", sub_district_id=east)
+    same = _case(db, clock, "翠柳路路灯坏了一周了，晚上很黑", sub_district_id=east)
+    clock.advance(minutes=10)
+    suggest_new_cases(services(app), clock.now())
+    engine = services(app).engine
+    with engine.begin() as conn:
+        assert [r.case_id for r in related_cases(conn, target.id, clock.now())] == [same.id]
+        conn.execute(update(CaseSuggestion).where(CaseSuggestion.case_id == same.id).values(terms="w学校 b学校"))
+    with engine.connect() as conn:      # held from the first reading
+        assert [r.case_id for r in related_cases(conn, target.id, clock.now())] == [same.id]
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        with other.connect() as conn:   # another engine, as for another database: read anew
+            assert related_cases(conn, target.id, clock.now()) == []
+    finally:
+        other.dispose()

@@ -10,12 +10,15 @@ rare it is among the candidates (a word every case uses, 「小区」, says litt
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Sequence
+import sys
+import threading
+import weakref
+from collections import Counter, OrderedDict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select, true
+from sqlalchemy import Connection, Engine, select, true
 
 from cases.geo import distance_m
 from cases.numbering import case_number
@@ -29,6 +32,7 @@ MIN_SIMILARITY = 0.12
 CANDIDATES = 500                      # the most recent open cases of the sub-district looked at
 LOOK_BACK = timedelta(days=180)
 PLACE_WEIGHT = 0.3                    # being on the spot counts, less than saying the same thing
+KEPT_BAGS = 20_000                    # the kept word lists each process holds, most recently used
 
 
 @dataclass(frozen=True)
@@ -39,10 +43,10 @@ class Reported:
     case_id: int
     text: str
     place: tuple[float, float] | None = None
-    terms: frozenset[str] | None = None
+    terms: Collection[str] | None = None     # distinct words: a frozenset, or a kept list's tuple
 
     @property
-    def bag(self) -> frozenset[str]:
+    def bag(self) -> Collection[str]:
         return self.terms if self.terms is not None else terms_of(self.text)
 
 
@@ -63,7 +67,7 @@ def rank(target: Reported, candidates: Sequence[Reported], *, radius_m: float = 
     best first (similarity, plus up to PLACE_WEIGHT for being close)."""
     others = [c for c in candidates if c.case_id != target.case_id]
     bags = {c.case_id: c.bag for c in others}
-    mine = target.bag
+    mine = frozenset(target.bag)
     seen: Counter = Counter()
     for bag in bags.values():
         seen.update(bag)
@@ -78,7 +82,7 @@ def rank(target: Reported, candidates: Sequence[Reported], *, radius_m: float = 
     found = []
     for other in others:
         bag = bags[other.case_id]
-        common = mine & bag
+        common = mine.intersection(bag)
         if not common and not (target.place and other.place):
             continue
         norm = math.sqrt(sum(map(squared.__getitem__, bag))) or 1.0
@@ -123,11 +127,7 @@ def _reported(conn: Connection, case_id: int, candidate_ids: list[int]) -> dict[
     """The case looked at, with its latest words, and each candidate with its words as its
     suggestion kept them (cut once, when its text was complete; its text for one without)."""
     case_ids = [case_id, *candidate_ids]
-    kept = dict(conn.execute(select(CaseSuggestion.case_id, CaseSuggestion.terms)
-                             .where(CaseSuggestion.case_id.in_(candidate_ids), CaseSuggestion.terms.is_not(None)))
-                .all())
-    terms = {case_id: frozenset(words.split(TERMS_SEPARATOR)) if words else frozenset()
-             for case_id, words in kept.items()}
+    terms = _kept_bags(conn, candidate_ids)
     texts = case_texts(conn, [case_id for case_id in case_ids if case_id not in terms])
     places: dict[int, tuple[float, float]] = {}
     for row in conn.execute(
@@ -139,3 +139,49 @@ def _reported(conn: Connection, case_id: int, candidate_ids: list[int]) -> dict[
     reported = {case_id: Reported(case_id, text, places.get(case_id)) for case_id, text in texts.items()}
     reported.update((case_id, Reported(case_id, "", places.get(case_id), bag)) for case_id, bag in terms.items())
     return reported
+
+
+class _KeptBags:
+    """The kept word lists of the cases last compared, per database (engine): a suggestion is
+    written once and never changed, so a case's list, once read, holds for good. Tuples of
+    interned words: a few hundred bytes a case, where a frozenset would take kilobytes."""
+
+    def __init__(self) -> None:
+        self._bags: OrderedDict[int, tuple[str, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, case_ids: list[int]) -> tuple[dict[int, tuple[str, ...]], list[int]]:
+        """The bags held, and the cases whose bags are not."""
+        found, missing = {}, []
+        with self._lock:
+            for case_id in case_ids:
+                bag = self._bags.get(case_id)
+                if bag is None:
+                    missing.append(case_id)
+                else:
+                    found[case_id] = bag
+                    self._bags.move_to_end(case_id)
+        return found, missing
+
+    def put(self, bags: dict[int, tuple[str, ...]]) -> None:
+        with self._lock:
+            self._bags.update(bags)
+            while len(self._bags) > KEPT_BAGS:
+                self._bags.popitem(last=False)
+
+
+_BAGS_BY_ENGINE: weakref.WeakKeyDictionary[Engine, _KeptBags] = weakref.WeakKeyDictionary()
+
+
+def _kept_bags(conn: Connection, case_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """The candidates' kept words; those without a suggestion (yet) are left out."""
+    held = _BAGS_BY_ENGINE.setdefault(conn.engine, _KeptBags())
+    found, missing = held.get(case_ids)
+    if missing:
+        read = {case_id: tuple(sys.intern(word) for word in words.split(TERMS_SEPARATOR)) if words else ()
+                for case_id, words in conn.execute(
+                    select(CaseSuggestion.case_id, CaseSuggestion.terms)
+                    .where(CaseSuggestion.case_id.in_(missing), CaseSuggestion.terms.is_not(None)))}
+        held.put(read)
+        found.update(read)
+    return found
