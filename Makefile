@@ -33,5 +33,9 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+# What a benchmark needs beside the test packages (bench-webhook drives the apps with wrk).
+BENCH_PACKAGES := $(TEST_PACKAGES) wrk
+
 bench-%: $(STAMP)
+	@scripts/system-packages $(BENCH_PACKAGES)
 	$(VENV)/bin/python bench/$*
