@@ -331,7 +331,9 @@ def _file_in_one_statement(conn: Connection, params: dict) -> tuple[int, datetim
     as much as the statement here. When the delivery has written nothing yet (the usual case: a
     text needs no look-up that writes before it is filed) the statement is its own transaction."""
     rows = run_alone(conn, _one_statement_sql(conn.dialect), params)
-    if not rows:  # only when asked to file unless the sender is a worker, and they are
-        raise actors.WorkerAssumedResident()
+    if not rows:
+        if params["p_unless_worker"]:  # asked to file unless the sender is a worker, and they are
+            raise actors.WorkerAssumedResident()
+        raise RuntimeError("the filing statement returned no row")
     [(case_id, created_at, opened, reply)] = rows
     return case_id, created_at, opened, reply

@@ -181,6 +181,7 @@ def _on_answer(ctx: Context) -> Reply | object:
     solved = parsed.solved or current.solved
     satisfaction = parsed.satisfaction or current.satisfaction
     comment = comment or current.comment
+    ctx.confirm_resident()  # it writes next: a representative's or clerk's words are not a rating
     if not (solved and satisfaction):
         ratings.note_answer(ctx.conn, current.id, solved, satisfaction, comment)
         chosen = words.SOLVED_LABELS[solved] if solved else words.SATISFACTION_LABELS[satisfaction]
@@ -246,6 +247,7 @@ def _on_comment(ctx: Context) -> Reply | object:
     if not folded or (short and folded in OTHER_COMMANDS) or len(text) > COMMENT_LONGEST \
             or looks_like_new_report(text):
         return PASS
+    ctx.confirm_resident()
     unit = ratings.add_comment(ctx.conn, int(data["rating"]), text, ctx.now)
     return words.COMMENT_THANKS.format(unit=unit) if unit else words.COMMENT_SKIPPED
 

@@ -25,7 +25,7 @@ from cases.scope import Actor
 from cases.status import ActorKind, CaseStatus, Tier
 from cases.transitions import apply
 from handlers.rating import MISTYPED, Answer, looks_like_new_report, parse_answer, split_verdict
-from models import Case, CaseEvent, CaseMessage, CaseRating, Department, OutboxMessage, Resident
+from models import Case, CaseEvent, CaseMessage, CaseRating, Department, OutboxMessage, Resident, StaffUser
 from scheduler.outbox import deliver_outbox
 from scheduler.ratings import ask_for_ratings, expire_ratings
 from tests.support import WeChatServer
@@ -637,3 +637,21 @@ def test_the_sandbox_links_to_its_own_address_without_a_base_url(sandbox_app):
     own = base_url(replace(settings, ratings_base_url=""))
     assert own.startswith("http://127.0.0.1:") and not own.endswith("/")
     assert base_url(replace(settings, ratings_base_url="", wechat_sandbox=False)) == ""
+
+
+def test_a_resident_who_became_a_clerk_rates_nothing_by_typing_digits(app, wechat, db, clock, people):
+    """A resident asked to rate an answer is then bound to a staff account: their digits and
+    words are the workbench's, not a rating (on PostgreSQL the message is first handled as a
+    resident's, and the rating handler looks who it is before it writes)."""
+    from texts import workbench as work_words
+
+    case_id = answered(app, wechat, db, people, clock)
+    db.rollback()
+    db.scalars(select(StaffUser).where(StaffUser.username == "east")).one().openid = RES
+    db.commit()
+    assert wechat.text(RES, "13").text == work_words.NOT_A_COMMAND
+    assert wechat.text(RES, "不满意，还是漏水").text == work_words.NOT_A_COMMAND
+    [rating] = rows(db, CaseRating)
+    assert (rating.status, rating.solved, rating.satisfaction) == ("asked", None, None)
+    assert fresh(db, case_id).status is CaseStatus.REPLIED
+    assert rows(db, CaseEvent, CaseEvent.action.in_(("close", "reopen"))) == []

@@ -296,3 +296,34 @@ def test_a_retried_step_is_told_once_and_a_second_answer_twice(app, wechat, worl
     db.rollback()
     replies = db.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "reply")).all()
     assert len(replies) == 1
+
+
+def test_a_report_filed_unless_the_sender_is_a_worker_writes_nothing_for_one(app, db, clock, district):
+    """``file_report(unless_worker=True)``, on either database: for a representative's WeChat it
+    raises and writes nothing; for anyone else it files as usual."""
+    from datetime import timedelta
+
+    from cases import intake
+    from cases.actors import WorkerAssumedResident
+    from cases.status import MessageKind
+    from models import CaseMessage, InboundMessage
+
+    district["reps"]["wang"].openid = "o-rep-files"
+    db.commit()
+    replies = intake.ReportReplies("开{number}", "待{number}", "并{number}")
+
+    def file(openid: str, key: str):
+        with services(app).engine.begin() as conn:
+            return intake.file_report(conn, intake.Delivery(key, openid, "text"),
+                                      intake.MessageContent(MessageKind.TEXT, content="路灯坏了"), summary="路灯坏了",
+                                      now=clock.now(), join_window=timedelta(minutes=10), replies=replies,
+                                      unless_worker=True)
+
+    with pytest.raises(WorkerAssumedResident):
+        file("o-rep-files", "msg:1")
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Resident).where(Resident.openid == "o-rep-files")) == 0
+    assert db.scalar(select(func.count()).select_from(CaseMessage)) == 0
+    assert db.scalar(select(func.count()).select_from(InboundMessage)) == 0
+    filed = file("o-resident-files", "msg:2")
+    assert filed.opened and filed.reply == f"待{filed.number}"

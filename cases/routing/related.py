@@ -10,7 +10,6 @@ rare it is among the candidates (a word every case uses, 「小区」, says litt
 from __future__ import annotations
 
 import math
-import sys
 import threading
 import weakref
 from collections import Counter, OrderedDict
@@ -143,12 +142,28 @@ def _reported(conn: Connection, case_id: int, candidate_ids: list[int]) -> dict[
 
 class _KeptBags:
     """The kept word lists of the cases last compared, per database (engine): a suggestion is
-    written once and never changed, so a case's list, once read, holds for good. Tuples of
-    interned words: a few hundred bytes a case, where a frozenset would take kilobytes."""
+    written once and never changed (``cases.routing.store.suggest_case``), so a case's list, once
+    read, holds for good. Tuples of shared words: a few hundred bytes a case, where a frozenset of
+    words of its own would take kilobytes. The words are shared through a table of this cache's
+    own, emptied when it grows past WORDS (``sys.intern`` would keep every word read for the
+    life of the process on some Python versions)."""
+
+    WORDS = 200_000
 
     def __init__(self) -> None:
         self._bags: OrderedDict[int, tuple[str, ...]] = OrderedDict()
+        self._words: dict[str, str] = {}
         self._lock = threading.Lock()
+
+    def bag(self, words: str) -> tuple[str, ...]:
+        """A kept list (``TERMS_SEPARATOR``-joined) as a tuple of shared words."""
+        if not words:
+            return ()
+        with self._lock:
+            if len(self._words) > self.WORDS:
+                self._words = {}
+            shared = self._words.setdefault
+            return tuple(shared(word, word) for word in words.split(TERMS_SEPARATOR))
 
     def get(self, case_ids: list[int]) -> tuple[dict[int, tuple[str, ...]], list[int]]:
         """The bags held, and the cases whose bags are not."""
@@ -178,10 +193,9 @@ def _kept_bags(conn: Connection, case_ids: list[int]) -> dict[int, tuple[str, ..
     held = _BAGS_BY_ENGINE.setdefault(conn.engine, _KeptBags())
     found, missing = held.get(case_ids)
     if missing:
-        read = {case_id: tuple(sys.intern(word) for word in words.split(TERMS_SEPARATOR)) if words else ()
-                for case_id, words in conn.execute(
-                    select(CaseSuggestion.case_id, CaseSuggestion.terms)
-                    .where(CaseSuggestion.case_id.in_(missing), CaseSuggestion.terms.is_not(None)))}
+        rows = conn.execute(select(CaseSuggestion.case_id, CaseSuggestion.terms)
+                            .where(CaseSuggestion.case_id.in_(missing), CaseSuggestion.terms.is_not(None)))
+        read = {case_id: held.bag(words) for case_id, words in rows}
         held.put(read)
         found.update(read)
     return found

@@ -76,7 +76,10 @@ def case_texts(conn: Connection, case_ids: list[int]) -> dict[int, str]:
 
 
 def suggest_case(conn: Connection, engine: Engine, case_id: int, now: datetime) -> CaseSuggestion | None:
-    """Store (once) the engine's suggestion for the case; None when it already has one."""
+    """Store (once) the engine's suggestion for the case; None when it already has one. A row is
+    never changed afterwards: related cases hold its words in each web process for good
+    (``cases.routing.related``), so whatever rewrites ``terms`` of existing rows (a migration, as
+    0015 did) must be followed by restarting the web processes."""
     if conn.scalar(select(CaseSuggestion.id).where(CaseSuggestion.case_id == case_id)) is not None:
         return None
     text = case_texts(conn, [case_id])[case_id]
