@@ -302,13 +302,16 @@ _CUED = re.compile(rf"(?:{'|'.join(NAME_CUES)})[：:\s]*(?:是|为)?(?={_SURNAME
 _NAME = re.compile(rf"{_SURNAME}{_GIVEN_CHAR}{{1,2}}?(?=[^{_HAN}]|$|[{_FUNCTION}]|{'|'.join(NAME_ENDS)})")
 
 _SPACES = re.compile(r"[ \t]{2,}")
+# Spaces between Chinese characters (「张 伟」, 「联系人 王 建 国」): Chinese is written without them,
+# so they are dropped before names are looked for, and cannot split one into pieces no pattern knows.
+_HAN_GAP = re.compile(rf"(?<=[{_HAN}])[ \t]+(?=[{_HAN}])")
 _REPEATED = re.compile(rf"(?:{re.escape(HIDDEN)}[\s、，,]*)+{re.escape(HIDDEN)}")
 
 
 def scrub(text: str, names: Iterable[str] = ()) -> str:
     """``text`` with every personal datum removed, for the public; ``names``: the resident's
     registered name (and any other name known to be personal), removed wherever it appears."""
-    text = fold(text or "")
+    text = _HAN_GAP.sub("", fold(text or ""))
     for name in sorted({fold(name).strip() for name in names if name and len(name.strip()) >= 2}, key=len,
                        reverse=True):
         text = text.replace(name, HIDDEN)

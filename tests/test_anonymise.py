@@ -49,6 +49,10 @@ def test_ids_cards_and_landlines_are_hidden(number):
     ("联系人欧阳建国说井盖丢了", f"联系人{HIDDEN}说井盖丢了"),
     ("请社区的王老师和李阿姨来看看", "请社区的某老师和某阿姨来看看"),
     ("业主张建设修车。路灯坏了。", "路灯坏了。"),        # where the name ends cannot be told: the sentence goes
+    ("居民张 伟反映楼道灯坏了", f"居民{HIDDEN}反映楼道灯坏了"),   # spaces inside a name (full-width too)
+    ("联系人：刘　桂　兰，楼上漏水", f"联系人：{HIDDEN}，楼上漏水"),
+    ("请李 师傅来看看", "请某师傅来看看"),
+    ("我是王 建国。路灯 坏了。", "路灯坏了。"),
 ])
 def test_names_after_cues_and_before_honorifics_are_hidden(text, shown):
     assert scrub(text) == shown
