@@ -8,8 +8,8 @@ summary's phone and ID card numbers are masked for everyone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -27,6 +27,8 @@ from texts import workbench as labels
 
 BATCH = 1000
 WIDTHS = (14, 18, 12, 10, 22, 48, 30, 14, 10, 22, 18, 18, 10, 18, 10)
+# A cell a spreadsheet would run as a formula starts with one of these (docs/escaping.md).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def rows(conn: Connection, where, order) -> Iterator[tuple]:
@@ -71,9 +73,25 @@ def write_sheet(book: Workbook, title: str, records: Iterable[tuple]) -> int:
     for index, width in enumerate(WIDTHS):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     sheet.freeze_panes = "A2"
+    return append_table(sheet, words.LEDGER_COLUMNS, records)
+
+
+def cell_value(value):
+    """A value as a cell holds it: text that a spreadsheet would run as a formula (a resident's
+    「=HYPERLINK(…)」) gets a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def append_table(sheet, columns: Iterable[str], records: Iterable[tuple],
+                 formats: Mapping[int, str] | None = None) -> int:
+    """A bold header and a row per record on the write-only ``sheet``: times and dates formatted,
+    long text wrapped, no text ever a formula; ``formats``: column index → number format. Returns
+    how many rows it wrote."""
     bold = Font(bold=True)
     header = []
-    for name in words.LEDGER_COLUMNS:
+    for name in columns:
         cell = WriteOnlyCell(sheet, value=name)
         cell.font = bold
         header.append(cell)
@@ -82,10 +100,14 @@ def write_sheet(book: Workbook, title: str, records: Iterable[tuple]) -> int:
     count = 0
     for record in records:
         cells = []
-        for value in record:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, datetime):
+        for index, value in enumerate(record):
+            cell = WriteOnlyCell(sheet, value=cell_value(value))
+            if formats and index in formats:
+                cell.number_format = formats[index]
+            elif isinstance(value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(value, date):
+                cell.number_format = "yyyy-mm-dd"
             elif isinstance(value, str) and len(value) > 30:
                 cell.alignment = wrap
             cells.append(cell)

@@ -171,7 +171,7 @@ class _Sheet:
         formats = list(formats)
         cells = []
         for index, value in enumerate(values):
-            cell = WriteOnlyCell(self.sheet, value=value)
+            cell = WriteOnlyCell(self.sheet, value=ledger.cell_value(value))
             if bold or size:
                 cell.font = Font(bold=bold, size=size)
             if index < len(formats) and formats[index] and value is not None:

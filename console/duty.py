@@ -24,8 +24,6 @@ from flask import abort, after_this_request, flash, redirect, render_template, r
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from redis.exceptions import RedisError
 from sqlalchemy import Connection, select
@@ -35,6 +33,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, Va
 from bot.services import services
 from cases import duty
 from cases.calendar import beijing_date, load_calendar
+from cases.ledger import append_table
 from cases.numbering import BEIJING_OFFSET
 from console import bp
 from console.directory_common import allow
@@ -52,8 +51,6 @@ log = logging.getLogger(__name__)
 DAY = r"^\d{4}-\d{2}-\d{2}$"
 CACHE_SECONDS = 600
 NOTES_MAX = 500
-# A cell a spreadsheet would run as a formula starts with one of these (docs/escaping.md).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.context_processor
@@ -304,13 +301,6 @@ def remove_duty_activity(activity_id: int):
 
 # -- the export -----------------------------------------------------------------------------------
 
-def _cell_value(value):
-    """A value as a cell: text that a spreadsheet would run as a formula gets a leading '."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _record_rows(reps, found: dict[int, duty.Record], rules) -> Iterator[tuple]:
     for rep in reps:
         record = found[rep.id]
@@ -338,27 +328,7 @@ def _sheet(book: Workbook, title: str, note: str | None, columns, rows, widths, 
         sheet.column_dimensions[get_column_letter(index)].width = width
     if note:
         sheet.append([note])
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    header = []
-    for name in columns:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        cells = []
-        for index, value in enumerate(row):
-            cell = WriteOnlyCell(sheet, value=_cell_value(value))
-            if formats and index in formats:
-                cell.number_format = formats[index]
-            elif isinstance(value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(value, date):
-                cell.number_format = "yyyy-mm-dd"
-            elif isinstance(value, str) and len(value) > 30:
-                cell.alignment = wrap
-            cells.append(cell)
-        sheet.append(cells)
+    append_table(sheet, columns, rows, formats)
 
 
 @bp.route("/duty.xlsx")

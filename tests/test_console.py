@@ -285,6 +285,25 @@ def test_a_ledger_of_many_rows_is_written_in_flat_memory(tmp_path):
     assert peaks[10_000] < 2 * peaks[1_000]   # ten times the rows, not twice the memory
 
 
+
+def test_a_residents_words_in_the_ledger_are_never_a_formula(tmp_path):
+    """What a resident typed is text in every exported sheet (docs/escaping.md): a summary that
+    begins like a formula is written with a leading '."""
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    from cases.ledger import write
+
+    at = datetime(2026, 11, 23, 10, 0)
+    hostile = '=HYPERLINK("http://x","点我")'
+    assert write(str(tmp_path / "l.xlsx"), "台账", [("2026-000001", at, "群众00001", "", "", hostile, "", "", "", "",
+                                                    at, at, "待接单", None, "")]) == 1
+    book = load_workbook(tmp_path / "l.xlsx")
+    cell = book.active.cell(row=2, column=6)
+    assert (cell.value, cell.data_type) == ("'" + hostile, "s")
+    assert book.active.cell(row=2, column=2).number_format == "yyyy-mm-dd hh:mm"
+
 # -- the dashboard -----------------------------------------------------------------------------------
 
 def _tiles(answer) -> dict[str, int]:
